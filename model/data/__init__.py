@@ -30,6 +30,7 @@ __all__ = [
     "national_ytd_new_urban_jobs",
     "plan_targets",
     "policy_parameter",
+    "raw_table",
     "UNIT_FACTORS",
 ]
 
@@ -190,6 +191,36 @@ def load_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
         ident = ", ".join(f"{k}={out[k].iloc[row]}" for k in key)
         raise DataError(f"{path}: line {row + 2}: duplicated period/key ({ident})")
     return out
+
+
+def raw_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
+    """The cells of one data file as stripped strings, before any schema check.
+
+    For callers that want to report a problem in their own terms (a series and a period)
+    before the typed accessors run; the typed accessors remain the way to get values.
+
+    Parameters
+    ----------
+    name : str
+        File name, e.g. ``"national_annual.csv"``; must be a known data file.
+    data_dir : Path, optional
+        Folder to read from (tests point it at a temporary copy).
+
+    Raises
+    ------
+    DataError
+        Unknown file, missing file, or a file that cannot be parsed as CSV.
+    """
+    if name not in SCHEMAS:
+        raise DataError(f"{name}: not a known data file (known: {', '.join(sorted(SCHEMAS))})")
+    path = _path(name, data_dir)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot be parsed as CSV ({exc})") from exc
+    return frame.apply(lambda col: col.str.strip())
 
 
 def _convert(value: str, unit: str, where: str) -> float:

@@ -1,0 +1,318 @@
+"""Monthly flows other than matching: demography, firm turnover, separations, rural moves.
+
+Each rule is a plain function over the columnar agent sets. Draws of an event with a common
+probability use :func:`bernoulli`, which draws the number of events from the binomial and then
+which agents, without replacement: the same law as one uniform per agent at a fraction of the
+cost for rare events on 10^7 agents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.agents import Firms, Group, State, Workers
+from model.ledger import Flow, Ledger
+from model.params import ParameterSet
+from model.population import Demography, entrant_attributes, stochastic_round
+from model.rng import Stream
+
+__all__ = ["MonthContext", "bernoulli", "demography", "firm_turnover", "separations",
+           "rural_moves", "participation", "self_and_flexible_entry", "public_posts",
+           "leave_firm", "to_unemployed"]
+
+MONTHS_PER_YEAR = 12
+ELDERLY_AGE = 60  # NBS age band boundary used by the data (16-59 / 60+)
+
+
+@dataclass
+class MonthContext:
+    """Everything a rule needs for one month."""
+
+    workers: Workers
+    firms: Firms
+    ledger: Ledger
+    params: ParameterSet
+    demography: Demography
+    rng: dict[Stream, np.random.Generator]
+    calendar_month: int  # 1..12
+    demand_index: float
+    stripped: bool = False  # no entry, exit, demography or seasonality (steady-state tests)
+
+
+def bernoulli(idx: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
+    """The subset of ``idx`` for which an event of probability ``prob`` happens (sorted)."""
+    if idx.size == 0 or prob <= 0:
+        return idx[:0]
+    if prob >= 1:
+        return idx
+    k = rng.binomial(idx.size, prob)
+    pick = rng.choice(idx.size, size=k, replace=False)
+    pick.sort()
+    return idx[pick]
+
+
+def leave_firm(w: Workers, f: Firms, idx: np.ndarray) -> None:
+    """Detach workers ``idx`` from their firms and update firm employment."""
+    if idx.size == 0:
+        return
+    f.employment -= np.bincount(w.firm[idx], minlength=f.capacity).astype(np.int32)
+    w.firm[idx] = -1
+
+
+def to_unemployed(ctx: MonthContext, idx: np.ndarray, flow: Flow) -> None:
+    """Move agents into search; a share registers with the public employment service."""
+    if idx.size == 0:
+        return
+    w = ctx.workers
+    ctx.ledger.move(idx, State.UNEMPLOYED, flow)
+    w.urban[idx] = True
+    w.registered[idx] = ctx.rng[Stream.REGISTRATION].random(idx.size) < (
+        ctx.demography.registration_rate)
+
+
+def _in_state(w: Workers, *states: State) -> np.ndarray:
+    s = w.state[: w.n_used]
+    if len(states) == 1:
+        return np.flatnonzero(s == states[0])
+    return np.flatnonzero(np.isin(s, states))
+
+
+def demography(ctx: MonthContext) -> None:
+    """Ageing, deaths, retirements, entry of 16-year-olds and of graduates."""
+    w, p, rng = ctx.workers, ctx.params, ctx.rng[Stream.DEMOGRAPHY]
+    n = w.n_used
+    alive = w.state[:n] != State.GONE
+    w.age_months[:n] += alive
+    w.spell[:n] += alive
+    if ctx.stripped:
+        return
+    age = w.age_months[:n]
+    old = age >= ELDERLY_AGE * MONTHS_PER_YEAR
+    top = age >= int(p["population.age_max"]) * MONTHS_PER_YEAR
+    dead = np.concatenate([
+        bernoulli(np.flatnonzero(alive & ~old & ~top), p["flows.mortality_under_60"], rng),
+        bernoulli(np.flatnonzero(alive & old & ~top), p["flows.mortality_60_plus"], rng),
+        np.flatnonzero(alive & top),
+    ])
+    leave_firm(w, ctx.firms, dead[w.firm[dead] >= 0])
+    ctx.ledger.move(dead, State.GONE, Flow.DEATH)
+
+    # Retirement at the statutory age (the registered-unemployment definition's working age).
+    ret = np.where(w.female[:n], p["population.retirement_age_female"],
+                   p["population.retirement_age_male"]).astype(np.int16) * MONTHS_PER_YEAR
+    retiring_state = np.isin(w.state[:n], (State.EMPLOYED, State.PUBLIC_POST, State.FLEXIBLE,
+                                           State.SELF_EMPLOYED, State.UNEMPLOYED,
+                                           State.TRAINING, State.INTERNSHIP))
+    retiring = np.flatnonzero(retiring_state & (age >= ret))
+    leave_firm(w, ctx.firms, retiring[w.firm[retiring] >= 0])
+    ctx.ledger.move(retiring, State.INACTIVE, Flow.RETIREMENT)
+
+    # 16-year-olds who do not go to college enter, mostly still in school: inactive.
+    k = ctx.demography.persons_per_agent
+    youth = int(stochastic_round(ctx.demography.youth_per_year / MONTHS_PER_YEAR / k, rng))
+    idx = w.claim(youth)
+    urban = rng.random(youth) < p["population.urban_share_of_inactive"]
+    entrant_attributes(w, idx, age_years=16, urban=urban, college=False, groups=0, p=p, rng=rng)
+    ctx.ledger.move(idx, State.INACTIVE, Flow.YOUTH_ENTRY)
+
+    # Graduates (June-July): a share already has a job, the rest search.
+    share = p["seasonality.graduate_entry_share"][ctx.calendar_month - 1]
+    if share > 0:
+        grng = ctx.rng[Stream.GRADUATES]
+        n_grad = int(stochastic_round(ctx.demography.graduates_per_year * share / k, grng))
+        idx = w.claim(n_grad)
+        age_years = p["population.college_entry_age"] + p["population.college_years"]
+        entrant_attributes(w, idx, age_years=age_years, urban=True, college=True,
+                           groups=int(Group.GRADUATE), p=p, rng=grng)
+        direct = grng.random(n_grad) < p["population.graduate_first_employment_rate"]
+        hired = _hire_into_vacancies(ctx, idx[direct], grng)
+        ctx.ledger.move(hired, State.EMPLOYED, Flow.GRADUATE_DIRECT_HIRE)
+        searching = np.setdiff1d(idx, hired, assume_unique=True)
+        to_unemployed(ctx, searching, Flow.GRADUATE_ENTRY)
+
+
+def _hire_into_vacancies(ctx: MonthContext, idx: np.ndarray, rng: np.random.Generator
+                         ) -> np.ndarray:
+    """Place ``idx`` into open vacancies of their segment; returns those placed."""
+    w, f = ctx.workers, ctx.firms
+    if idx.size == 0:
+        return idx
+    vac = f.vacancies(ctx.demand_index)
+    placed = []
+    for segment in (0, 1):
+        who = idx[w.college[idx] == bool(segment)]
+        v = np.where(f.segment == segment, vac, 0)
+        slots = np.repeat(np.arange(f.capacity), v)
+        m = min(who.size, slots.size)
+        if m == 0:
+            continue
+        who = who[rng.permutation(who.size)[:m]]
+        chosen = slots[rng.choice(slots.size, size=m, replace=False)]
+        w.firm[who] = chosen
+        f.employment += np.bincount(chosen, minlength=f.capacity).astype(np.int32)
+        placed.append(np.sort(who))
+    return np.concatenate(placed) if placed else idx[:0]
+
+
+def firm_turnover(ctx: MonthContext) -> None:
+    """Firm exit (its workers are laid off), entry, and layoffs where demand fell."""
+    w, f, p, rng = ctx.workers, ctx.firms, ctx.params, ctx.rng[Stream.FIRMS]
+    if not ctx.stripped:
+        alive = np.flatnonzero(f.alive[: f.n_used])
+        exiting = bernoulli(alive, p["firms.exit_rate"], rng)
+        if exiting.size:
+            f.alive[exiting] = False
+            dying = np.zeros(f.capacity, dtype=bool)
+            dying[exiting] = True
+            employed = _in_state(w, State.EMPLOYED)
+            laid_off = employed[dying[w.firm[employed]]]
+            leave_firm(w, f, laid_off)
+            to_unemployed(ctx, laid_off, Flow.FIRM_EXIT)
+            # Entrants replace exits in expectation, drawn like a random incumbent.
+            n_new = rng.binomial(alive.size, p["firms.exit_rate"])
+            like = alive[rng.integers(0, alive.size, n_new)]
+            new = f.claim(n_new)
+            for col in ("size_class", "sector", "segment", "base_target"):
+                getattr(f, col)[new] = getattr(f, col)[like]
+            f.offset[new] = rng.random(n_new)
+            f.employment[new] = 0
+            f.alive[new] = True
+    # Demand below employment: firms shed the excess at once.
+    excess = np.maximum(f.employment - f.targets(ctx.demand_index), 0)
+    excess[~f.alive] = 0
+    if excess.any():
+        employed = _in_state(w, State.EMPLOYED)
+        employed = employed[rng.permutation(employed.size)]
+        firm_of = w.firm[employed]
+        order = np.argsort(firm_of, kind="stable")
+        sorted_firms = firm_of[order]
+        starts = np.searchsorted(sorted_firms, sorted_firms, side="left")
+        rank = np.arange(sorted_firms.size) - starts
+        shed = employed[order][rank < excess[sorted_firms]]
+        leave_firm(w, f, shed)
+        to_unemployed(ctx, np.sort(shed), Flow.DEMAND_LAYOFF)
+
+
+def separations(ctx: MonthContext) -> None:
+    """Layoffs (firm hazard by size class and sector), quits, seasonal migrant separations,
+    exits from self-employment and flexible work, and the end of public-post terms."""
+    w, f, p, rng = ctx.workers, ctx.firms, ctx.params, ctx.rng[Stream.SEPARATIONS]
+    s = p["flows.separation_rate"]
+    employed = _in_state(w, State.EMPLOYED)
+    firm = w.firm[employed]
+    size_m = np.asarray(p["firms.layoff_multiplier_size"])[f.size_class[firm]]
+    sector_m = np.asarray(p["firms.layoff_multiplier_sector"])[f.sector[firm]]
+    relative = size_m * sector_m
+    relative /= relative.mean() if relative.size else 1.0  # multipliers move who, not how many
+    # Firm exits are layoffs too: the individual layoff hazard is what is left of the layoff
+    # share of separations once exits are counted, so total separations stay at s.
+    individual = s * p["flows.layoff_share_of_separations"] - (
+        0.0 if ctx.stripped else p["firms.exit_rate"])
+    if individual < 0:
+        raise ValueError(f"{p.origin}: firms.exit_rate exceeds the layoff part of "
+                         "flows.separation_rate")
+    layoff_p = individual * relative
+    quit_p = s * (1 - p["flows.layoff_share_of_separations"])
+    draw = rng.random(employed.size)
+    if not ctx.stripped:
+        seasonal = p["seasonality.migrant_separation_multiplier"][ctx.calendar_month - 1]
+        migrant = w.rural_hukou[employed]
+        extra = np.where(migrant, (seasonal - 1.0) * s, 0.0)
+    else:
+        extra = 0.0
+    laid = employed[draw < layoff_p]
+    quits = employed[(draw >= layoff_p) & (draw < layoff_p + quit_p)]
+    seasonal_sep = employed[(draw >= layoff_p + quit_p) & (draw < layoff_p + quit_p + extra)]
+    for idx, flow in ((laid, Flow.LAYOFF), (quits, Flow.QUIT),
+                      (seasonal_sep, Flow.SEASONAL_SEPARATION)):
+        leave_firm(w, f, idx)
+        to_unemployed(ctx, idx, flow)
+    if ctx.stripped:
+        return
+    to_unemployed(ctx, bernoulli(_in_state(w, State.SELF_EMPLOYED),
+                                 p["flows.self_employed_exit_rate"], rng),
+                  Flow.SELF_EMPLOYMENT_EXIT)
+    to_unemployed(ctx, bernoulli(_in_state(w, State.FLEXIBLE), p["flows.flexible_exit_rate"],
+                                 rng), Flow.FLEXIBLE_EXIT)
+
+
+def public_posts(ctx: MonthContext) -> None:
+    """Posts end after their term; the existing programme refills its posts from the
+    unemployed with employment difficulty (placements beyond that are instruments)."""
+    if ctx.stripped:
+        return
+    w, p, rng = ctx.workers, ctx.params, ctx.rng[Stream.PARTICIPATION]
+    posts = _in_state(w, State.PUBLIC_POST)
+    ending = posts[w.spell[posts] >= int(p["flows.public_post_duration_months"])]
+    to_unemployed(ctx, ending, Flow.PUBLIC_POST_END)
+    pool = _in_state(w, State.UNEMPLOYED)
+    pool = pool[((w.groups[pool] & Group.DIFFICULTY) > 0) & (w.spell[pool] >= 1)]
+    take = pool[np.sort(rng.permutation(pool.size)[: ending.size])]
+    ctx.ledger.move(take, State.PUBLIC_POST, Flow.PUBLIC_POST_PLACEMENT)
+    w.registered[take] = False
+
+
+def rural_moves(ctx: MonthContext) -> None:
+    """Rural workers below retirement age start off-farm search; migrants return home."""
+    if ctx.stripped:
+        return
+    w, p, rng = ctx.workers, ctx.params, ctx.rng[Stream.RURAL]
+    rural = _in_state(w, State.RURAL_WORK)
+    ret = np.where(w.female[rural], p["population.retirement_age_female"],
+                   p["population.retirement_age_male"]) * MONTHS_PER_YEAR
+    movers = bernoulli(rural[w.age_months[rural] < ret], p["rural.transfer_rate"], rng)
+    to_unemployed(ctx, movers, Flow.RURAL_TRANSFER)
+    w.transfer_pending[movers] = True
+    w.groups[movers] |= np.uint8(Group.MIGRANT)
+    urban_workers = _in_state(w, State.EMPLOYED, State.FLEXIBLE, State.SELF_EMPLOYED,
+                              State.UNEMPLOYED)
+    migrants = urban_workers[w.rural_hukou[urban_workers]]
+    back = bernoulli(migrants, p["rural.return_rate"], rng)
+    leave_firm(w, ctx.firms, back[w.firm[back] >= 0])
+    ctx.ledger.move(back, State.RURAL_WORK, Flow.RURAL_RETURN)
+    w.urban[back] = False
+    w.registered[back] = False
+    w.transfer_pending[back] = False
+
+
+def participation(ctx: MonthContext) -> None:
+    """Searchers give up (labour-force exit); inactive people of working age start searching."""
+    if ctx.stripped:
+        return
+    w, p, rng = ctx.workers, ctx.params, ctx.rng[Stream.PARTICIPATION]
+    searching = _in_state(w, State.UNEMPLOYED)
+    quitters = bernoulli(searching[w.spell[searching] >= 1], p["flows.lf_exit_rate"], rng)
+    ctx.ledger.move(quitters, State.INACTIVE, Flow.LF_EXIT)
+    w.registered[quitters] = False
+    inactive = _in_state(w, State.INACTIVE)
+    ret = np.where(w.female[inactive], p["population.retirement_age_female"],
+                   p["population.retirement_age_male"]) * MONTHS_PER_YEAR
+    eligible = inactive[(w.age_months[inactive] < ret) & (w.spell[inactive] >= 1)]
+    to_unemployed(ctx, bernoulli(eligible, p["flows.lf_entry_rate"], rng), Flow.LF_ENTRY)
+
+
+def self_and_flexible_entry(ctx: MonthContext) -> tuple[np.ndarray, np.ndarray]:
+    """Start-ups (each a new micro firm hiring) and flexible-work entry of searchers."""
+    w, f, p = ctx.workers, ctx.firms, ctx.params
+    searching = _in_state(w, State.UNEMPLOYED)
+    searching = searching[w.spell[searching] >= 1]
+    if ctx.stripped:
+        return searching[:0], searching[:0]
+    founders = bernoulli(searching, p["flows.startup_rate"], ctx.rng[Stream.SELF_EMPLOYMENT])
+    ctx.ledger.move(founders, State.SELF_EMPLOYED, Flow.STARTUP)
+    w.registered[founders] = False
+    new = f.claim(founders.size)
+    f.size_class[new] = 0
+    f.segment[new] = w.college[founders]
+    f.sector[new] = 1
+    f.base_target[new] = p["firms.startup_hires_per_founder"]
+    f.offset[new] = ctx.rng[Stream.SELF_EMPLOYMENT].random(new.size)
+    f.employment[new] = 0
+    f.alive[new] = True
+    rest = np.setdiff1d(searching, founders, assume_unique=True)
+    flex = bernoulli(rest, p["flows.flexible_entry_rate"], ctx.rng[Stream.FLEXIBLE])
+    ctx.ledger.move(flex, State.FLEXIBLE, Flow.FLEXIBLE_ENTRY)
+    w.registered[flex] = False
+    return founders, flex

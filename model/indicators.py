@@ -1,0 +1,85 @@
+"""Indicators by the National Bureau of Statistics' definitions (DESIGN §3, data/definitions.md).
+
+- **New urban jobs** 城镇新增就业人数: people newly employed in urban areas in the period minus
+  natural attrition 自然减员 (retirement, death of the urban employed), cumulative from January.
+  "Newly employed" = moves into urban employment (firm, self-employed, flexible, public post,
+  internship) from non-employment (search, inactivity, training, rural work, or entry);
+  job-to-job moves are not new jobs. The statistic is administrative: it records a share
+  ``indicators.new_jobs_recording_share`` of those moves (calibrated). The deduction of
+  attrition is a switch, ``indicators.deduct_natural_attrition`` (default on), because one
+  explainer says it is not deducted.
+- **Surveyed urban unemployment rate** 城镇调查失业率 = urban unemployed / (urban employed +
+  urban unemployed) x 100 (ILO, 19th ICLS): unemployed = aged 16+, not employed, searched,
+  available (state UNEMPLOYED); employed includes interns (paid allowance); trainees in a
+  full-time course are not available, hence out of the labour force.
+- **Registered urban unemployment rate** 城镇登记失业率 = registered unemployed / (urban employed in
+  units and individually + registered unemployed) x 100; units and individuals = firm
+  employment, self-employment and public posts (flexible workers are not in the registers).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.agents import URBAN_EMPLOYMENT, Group, State, Workers
+from model.ledger import Flow, Ledger
+
+__all__ = ["NON_EMPLOYMENT", "measure", "ATTRITION_FLOWS"]
+
+#: Origins from which a move into urban employment counts as "newly employed".
+NON_EMPLOYMENT = (State.TRAINING, State.UNEMPLOYED, State.INACTIVE, State.RURAL_WORK,
+                  State.GONE)
+ATTRITION_FLOWS = (Flow.RETIREMENT, Flow.DEATH)
+REGISTER_EMPLOYMENT = (State.EMPLOYED, State.SELF_EMPLOYED, State.PUBLIC_POST)
+
+
+def measure(
+    workers: Workers,
+    ledger: Ledger,
+    stocks: np.ndarray,
+    persons_per_agent: float,
+    recording_share: float,
+    deduct_attrition: bool,
+    transfers_completed: int,
+) -> dict[str, float]:
+    """The month's indicators in persons and percent (one row of ``monthly.csv``)."""
+    k = persons_per_agent
+    n = workers.n_used
+    employed = int(stocks[list(URBAN_EMPLOYMENT)].sum())
+    unemployed = int(stocks[State.UNEMPLOYED])
+    registered = int(np.count_nonzero(workers.registered[:n]
+                                      & (workers.state[:n] == State.UNEMPLOYED)))
+    register_employed = int(stocks[list(REGISTER_EMPLOYMENT)].sum())
+    trans = ledger.transitions()
+    newly = int(trans[np.ix_(NON_EMPLOYMENT, URBAN_EMPLOYMENT)].sum())
+    attrition = sum(ledger.flow_total(fl, origin=URBAN_EMPLOYMENT) for fl in ATTRITION_FLOWS)
+    recorded = recording_share * (newly - attrition if deduct_attrition else newly)
+    firm_state = workers.state[:n] == State.EMPLOYED
+    row: dict[str, float] = {
+        "urban_employed": employed * k,
+        "urban_unemployed": unemployed * k,
+        "surveyed_unemployment_rate": 100.0 * unemployed / max(employed + unemployed, 1),
+        "registered_unemployed": registered * k,
+        "registered_unemployment_rate":
+            100.0 * registered / max(register_employed + registered, 1),
+        "newly_employed_urban": newly * k,
+        "natural_attrition": attrition * k,
+        "new_urban_jobs": recorded * k,
+        "rural_transfer_new": transfers_completed * k,
+        "ui_participants": int(np.count_nonzero(firm_state & workers.ui_covered[:n])) * k,
+    }
+    for s in State:
+        if s == State.GONE:  # spare slots, not people
+            continue
+        row[f"stock_{s.name.lower()}"] = int(stocks[s]) * k
+    for fl in Flow:
+        row[f"flow_{fl.name.lower()}"] = int(ledger.counts[fl].sum()) * k
+    groups = workers.groups[:n]
+    state = workers.state[:n]
+    emp_mask = np.isin(state, URBAN_EMPLOYMENT)
+    for g in Group:
+        member = (groups & np.uint8(g)) > 0
+        row[f"group_{g.name.lower()}_employed"] = int(np.count_nonzero(member & emp_mask)) * k
+        row[f"group_{g.name.lower()}_unemployed"] = int(
+            np.count_nonzero(member & (state == State.UNEMPLOYED))) * k
+    return row

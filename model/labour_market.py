@@ -1,0 +1,178 @@
+"""LabourMarket: the monthly labour-market model of a province, as a Mesa 3 model.
+
+Workers and firms are columnar agent sets (numpy arrays) built from the data
+(:mod:`model.population`); a month is a handful of vectorised passes. Order of events in a month:
+
+1. demography — ageing, deaths, retirement at the statutory age, entry of 16-year-olds,
+   graduates in June–July (a share directly employed, the rest searching);
+2. firm turnover — firm exit (its workers laid off), entry, layoffs where demand fell below
+   employment (demand follows the macro path);
+3. separations — layoffs by firm hazard (size class x sector), quits, Spring-Festival
+   separations of migrant workers, exits from self-employment and flexible work;
+4. public posts — terms end; the existing programme refills vacated posts;
+5. rural moves — rural workers start off-farm search (transfer); migrants return home;
+6. participation — searchers leave the labour force; inactive people start searching;
+7. job finding — start-ups, flexible work, then matching per segment (Cobb-Douglas);
+8. indicators — measured by the NBS definitions; the ledger checks stocks against flows.
+
+Agents moved in a month do not move again until the next month's search (spell >= 1).
+Randomness: one seed, one stream per purpose (:mod:`model.rng`).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from model import flows, matching
+from model.agents import URBAN_EMPLOYMENT, State
+from model.flows import MonthContext
+from model.indicators import measure
+from model.ledger import Ledger
+from model.params import ParameterSet
+from model.population import build_population
+from model.rng import Stream, streams
+
+__all__ = ["LabourMarket"]
+
+
+class LabourMarket(mesa.Model):
+    """Hunan's labour market, month by month.
+
+    Parameters
+    ----------
+    params : ParameterSet, optional
+        Parameter set (default: the base set in ``model/data/parameters.toml``).
+    start : str
+        First month, ``YYYY-MM``.
+    months : int
+        Horizon in months.
+    persons_per_agent : float
+        Scale: people per agent (1 = every person).
+    demand_index : float or sequence of float
+        Labour-demand multiplier per month (macro path), 1 = the base year.
+    seed : int
+        The run's seed; all streams derive from it.
+    replicate : int
+        Replication number (independent streams under the same seed).
+    stripped : bool
+        Switch off entry, exit, demography, seasonality and self/flexible/rural channels
+        (the search-theory steady-state test).
+    """
+
+    def __init__(
+        self,
+        params: ParameterSet | None = None,
+        start: str = "2021-01",
+        months: int = 12,
+        persons_per_agent: float = 100.0,
+        demand_index: float | list[float] = 1.0,
+        seed: int = 0,
+        replicate: int = 0,
+        stripped: bool = False,
+    ) -> None:
+        super().__init__(seed=seed)
+        if months < 1:
+            raise ValueError("months must be >= 1")
+        if persons_per_agent < 1:
+            raise ValueError("persons_per_agent must be >= 1")
+        self.params = params if params is not None else ParameterSet.load()
+        self.calendar = pd.period_range(pd.Period(start, freq="M"), periods=months, freq="M")
+        demand = np.broadcast_to(np.asarray(demand_index, dtype=float), (months,)).copy()
+        if np.any(demand <= 0) or demand.shape != (months,):
+            raise ValueError("demand_index must be positive, one value or one per month")
+        self.demand = demand
+        self.horizon = months
+        self.persons_per_agent = float(persons_per_agent)
+        self.seed_value = int(seed)
+        self.replicate = int(replicate)
+        self.stripped = stripped
+        self.streams = streams(self.seed_value, self.replicate)
+        self.workers, self.firms, self.demography = build_population(
+            self.params, self.persons_per_agent, months, self.streams[Stream.POPULATION]
+        )
+        self.ledger = Ledger(self.workers)
+        self.rows: list[dict[str, float]] = []
+        self._cum_new_jobs = 0.0
+        self._cum_transfer = 0.0
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "surveyed_unemployment_rate": lambda m: m.rows[-1]["surveyed_unemployment_rate"],
+            "new_urban_jobs_cum": lambda m: m.rows[-1]["new_urban_jobs_cum"],
+        })
+
+    @property
+    def month_index(self) -> int:
+        """Months already simulated."""
+        return len(self.rows)
+
+    def step(self) -> None:
+        """One month, in the order of the module docstring."""
+        t = self.month_index
+        if t >= self.horizon:
+            self.running = False
+            return
+        period = self.calendar[t]
+        ctx = MonthContext(
+            workers=self.workers, firms=self.firms, ledger=self.ledger, params=self.params,
+            demography=self.demography, rng=self.streams, calendar_month=period.month,
+            demand_index=float(self.demand[t]), stripped=self.stripped,
+        )
+        self.ledger.begin_month()
+        flows.demography(ctx)
+        flows.firm_turnover(ctx)
+        flows.separations(ctx)
+        flows.public_posts(ctx)
+        flows.rural_moves(ctx)
+        flows.participation(ctx)
+        founders, flexible = flows.self_and_flexible_entry(ctx)
+        hired = matching.match(ctx)
+        transfers = self._complete_transfers(founders, flexible, hired)
+        stocks = self.ledger.end_month()
+        self._record(period, stocks, transfers)
+        self.datacollector.collect(self)
+        if self.month_index >= self.horizon:
+            self.running = False
+
+    def _complete_transfers(self, *newly: np.ndarray) -> int:
+        """Rural transfers complete when the mover takes off-farm work (counted once)."""
+        w = self.workers
+        idx = np.concatenate(newly)
+        done = idx[w.transfer_pending[idx]]
+        w.transfer_pending[done] = False
+        # Graduates placed directly and other entries are not transfers.
+        return int(done.size)
+
+    def _record(self, period: pd.Period, stocks: np.ndarray, transfers: int) -> None:
+        if period.month == 1:
+            self._cum_new_jobs = 0.0
+            self._cum_transfer = 0.0
+        row = measure(
+            self.workers, self.ledger, stocks, self.persons_per_agent,
+            float(self.params["indicators.new_jobs_recording_share"]),
+            bool(self.params["indicators.deduct_natural_attrition"]), transfers,
+        )
+        self._cum_new_jobs += row["new_urban_jobs"]
+        self._cum_transfer += row["rural_transfer_new"]
+        row = {"month": str(period), **row,
+               "new_urban_jobs_cum": self._cum_new_jobs,
+               "rural_transfer_new_cum": self._cum_transfer}
+        self.rows.append(row)
+
+    def run(self) -> pd.DataFrame:
+        """Run the whole horizon; one row per month."""
+        while self.month_index < self.horizon:
+            self.step()
+        return self.monthly()
+
+    def monthly(self) -> pd.DataFrame:
+        """The months simulated so far as a frame."""
+        return pd.DataFrame(self.rows)
+
+    def urban_employment_agents(self) -> int:
+        """Agents in urban employment now (for tests)."""
+        return int(np.isin(self.workers.state[: self.workers.n_used], URBAN_EMPLOYMENT).sum())
+
+    def stock(self, state: State) -> int:
+        """Agents in ``state`` now."""
+        return int(np.count_nonzero(self.workers.state[: self.workers.n_used] == state))

@@ -1,0 +1,74 @@
+"""Matching of searchers and vacancies per segment.
+
+In each segment (non-college, college) matches follow the constant-returns Cobb-Douglas
+function of Petrongolo & Pissarides (2001),
+
+    M = min(A * U**alpha * V**(1 - alpha), U, V),
+
+rounded without bias. The M hires are drawn among searchers without replacement with
+probability proportional to search weight (efficiency of the group, plus what instruments add),
+using exponential keys: the M smallest ``E_i / w_i`` with ``E_i ~ Exp(1)`` (Efraimidis &
+Spirakis 2006). Each hire fills a vacancy drawn uniformly among the segment's open slots.
+Only searchers who were already unemployed at the start of the month search.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.agents import State
+from model.flows import MonthContext
+from model.ledger import Flow
+from model.population import stochastic_round
+from model.rng import Stream
+
+__all__ = ["matches", "match"]
+
+
+def matches(u: float, v: float, efficiency: float, elasticity: float) -> float:
+    """Expected matches of a segment: A U^alpha V^(1-alpha), capped by U and V."""
+    if u <= 0 or v <= 0:
+        return 0.0
+    return float(min(efficiency * u**elasticity * v ** (1.0 - elasticity), u, v))
+
+
+def match(ctx: MonthContext, search_weight: np.ndarray | None = None) -> np.ndarray:
+    """Hire searchers into vacancies; returns the hired agents (sorted).
+
+    Parameters
+    ----------
+    ctx : MonthContext
+        The month.
+    search_weight : ndarray, optional
+        Per-agent search weight over all worker slots (instruments raise it); default 1,
+        times ``matching.college_efficiency`` for college searchers.
+    """
+    w, f, p, rng = ctx.workers, ctx.firms, ctx.params, ctx.rng[Stream.MATCHING]
+    state = w.state[: w.n_used]
+    searching = np.flatnonzero((state == State.UNEMPLOYED) & (w.spell[: w.n_used] >= 1))
+    vac = f.vacancies(ctx.demand_index)
+    hired_all = []
+    for segment in (0, 1):
+        who = searching[w.college[searching] == bool(segment)]
+        v_seg = np.where(f.segment == segment, vac, 0)
+        m_exp = matches(who.size, float(v_seg.sum()), p["matching.efficiency"],
+                        p["matching.elasticity"])
+        m = int(min(stochastic_round(m_exp, rng), who.size, v_seg.sum()))
+        keys = rng.exponential(size=who.size)  # one draw per searcher, whatever m is
+        if m == 0:
+            continue
+        weight = np.ones(who.size) if search_weight is None else search_weight[who]
+        if segment == 1:
+            weight = weight * p["matching.college_efficiency"]
+        chosen = who[np.argpartition(keys / weight, m - 1)[:m]] if m < who.size else who
+        slots = np.repeat(np.arange(f.capacity), v_seg)
+        firms = slots[rng.choice(slots.size, size=m, replace=False)]
+        order = np.argsort(chosen)
+        chosen, firms = chosen[order], firms[order]
+        w.firm[chosen] = firms
+        f.employment += np.bincount(firms, minlength=f.capacity).astype(np.int32)
+        hired_all.append(chosen)
+    hired = np.concatenate(hired_all) if hired_all else searching[:0]
+    ctx.ledger.move(hired, State.EMPLOYED, Flow.MATCH)
+    w.registered[hired] = False
+    return hired

@@ -1,0 +1,229 @@
+"""Synthetic population of Hunan's people aged 16+ and of its urban firms, built from the data.
+
+Stocks (persons) come from ``parameters.toml`` (each traced to ``model/data``):
+
+- urban employed (2017) split into firm, self-employed, flexible and public-post employment;
+- urban unemployed from the surveyed rate: U = E * u / (1 - u);
+- rural work = total employed - urban employed;
+- inactive = persons 16+ - employed - urban unemployed - college students (college students
+  are held outside the agent population until they graduate, see ``Demography``).
+
+Ages: urban labour-force states below the retirement age of the agent's sex; the 60+ mass
+of the data is spread over rural work and inactivity. Firms per segment and size class carry
+their share of firm employment, with vacancies summing to tightness * unemployed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.agents import Firms, Group, SizeClass, State, Workers
+from model.params import ParameterSet
+
+__all__ = ["Demography", "build_population", "stochastic_round"]
+
+MONTHS_PER_YEAR = 12
+FIRST_WORKING_AGE = 16  # NBS: the labour-force survey covers people aged 16 and over
+
+
+@dataclass(frozen=True)
+class Demography:
+    """Scalars derived while building the population, used by the monthly rules."""
+
+    persons_per_agent: float
+    graduates_per_year: float  # persons
+    youth_per_year: float  # persons turning 16 who do not go to college
+    registration_rate: float  # probability that a new unemployed person registers
+    ui_coverage: float  # probability that a firm employee is an UI participant
+
+
+def stochastic_round(x: float | np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Unbiased integer rounding: floor(x + U(0, 1))."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.floor(x + rng.random(x.shape)).astype(np.int64)
+
+
+def _retirement_months(p: ParameterSet, female: np.ndarray) -> np.ndarray:
+    return np.where(
+        female, p["population.retirement_age_female"], p["population.retirement_age_male"]
+    ).astype(np.int16) * MONTHS_PER_YEAR
+
+
+def build_population(
+    p: ParameterSet, persons_per_agent: float, months: int, rng: np.random.Generator
+) -> tuple[Workers, Firms, Demography]:
+    """Workers and firms at the start of the horizon, with spare capacity for ``months``."""
+    k = float(persons_per_agent)
+    pop16 = p["population.resident_population"] * (
+        p["population.share_16_59"] + p["population.share_60_plus"]
+    )
+    share_60 = p["population.share_60_plus"] / (
+        p["population.share_16_59"] + p["population.share_60_plus"]
+    )
+    graduates = p["population.national_graduates"] * p["population.hunan_share_of_national"]
+    cohort16 = p["population.resident_population"] * p["population.share_under_16"] / 16
+    students = graduates * p["population.college_years"]
+
+    e_urban = p["population.urban_employed"]
+    u0 = p["population.initial_surveyed_rate"] / 100
+    persons = {
+        State.EMPLOYED: e_urban * (1 - p["population.share_self_employed"]
+                                   - p["population.share_flexible"]
+                                   - p["population.share_public_post"]),
+        State.SELF_EMPLOYED: e_urban * p["population.share_self_employed"],
+        State.FLEXIBLE: e_urban * p["population.share_flexible"],
+        State.PUBLIC_POST: e_urban * p["population.share_public_post"],
+        State.UNEMPLOYED: e_urban * u0 / (1 - u0),
+        State.RURAL_WORK: p["population.total_employed"] - e_urban,
+    }
+    persons[State.INACTIVE] = pop16 - p["population.total_employed"] - persons[
+        State.UNEMPLOYED] - students
+    if min(persons.values()) < 0:
+        raise ValueError(f"{p.origin}: population stocks inconsistent (negative stock): {persons}")
+    counts = {s: int(stochastic_round(v / k, rng)) for s, v in persons.items()}
+    n0 = sum(counts.values())
+    entrants_per_month = (cohort16 / MONTHS_PER_YEAR) / k
+    capacity = n0 + int(np.ceil(entrants_per_month * (months + 1) * 1.2)) + 64
+    w = Workers.empty(capacity)
+    idx = w.claim(n0)
+    w.state[idx] = np.repeat(
+        np.array(list(counts), dtype=np.int8), np.array(list(counts.values()))
+    )
+    state = w.state[:n0]
+    w.female[:n0] = rng.random(n0) < p["population.share_female"]
+
+    # Ages: urban labour force below retirement; the 60+ mass goes to rural work / inactive.
+    urban_lf = np.isin(state, [State.EMPLOYED, State.SELF_EMPLOYED, State.FLEXIBLE,
+                               State.PUBLIC_POST, State.UNEMPLOYED])
+    ret = _retirement_months(p, w.female[:n0])
+    lo = FIRST_WORKING_AGE * MONTHS_PER_YEAR
+    age = lo + (rng.random(n0) * (ret - lo)).astype(np.int64)
+    other = ~urban_lf
+    n60 = share_60 * pop16 / k
+    q60 = min(1.0, n60 / max(int(other.sum()), 1))
+    old = other & (rng.random(n0) < q60)
+    top = int(p["population.age_max"]) * MONTHS_PER_YEAR
+    age_old = 60 * MONTHS_PER_YEAR + (rng.random(n0) * (top - 60 * MONTHS_PER_YEAR))
+    age_young = lo + rng.random(n0) * (60 * MONTHS_PER_YEAR - lo)
+    age = np.where(old, age_old, np.where(other, age_young, age)).astype(np.int16)
+    w.age_months[:n0] = age
+
+    # Residence, hukou, education, groups.
+    inactive = state == State.INACTIVE
+    urban = urban_lf | (inactive & (rng.random(n0) < p["population.urban_share_of_inactive"]))
+    w.urban[:n0] = urban
+    rural_hukou = ~urban | (rng.random(n0) < p["population.share_rural_hukou_urban"])
+    w.rural_hukou[:n0] = rural_hukou
+    w.college[:n0] = urban & (rng.random(n0) < p["population.share_college"])
+    groups = np.zeros(n0, dtype=np.uint8)
+    groups |= np.where(rural_hukou & urban_lf, Group.MIGRANT, 0).astype(np.uint8)
+    groups |= np.where(rural_hukou & (rng.random(n0) < p["population.share_poverty_alleviated"]),
+                       Group.POVERTY_ALLEVIATED, 0).astype(np.uint8)
+    groups |= np.where(rural_hukou & (rng.random(n0) < p["population.share_fishermen"]),
+                       Group.FISHERMAN, 0).astype(np.uint8)
+    groups |= np.where(rng.random(n0) < p["population.share_veterans"], Group.VETERAN,
+                       0).astype(np.uint8)
+    groups |= np.where(rng.random(n0) < p["population.share_difficulty"], Group.DIFFICULTY,
+                       0).astype(np.uint8)
+    graduate_age_limit = (p["population.college_entry_age"] + p["population.college_years"]
+                          + p["population.graduate_status_years"]) * MONTHS_PER_YEAR
+    young_grad = (state == State.UNEMPLOYED) & w.college[:n0] & (age < graduate_age_limit)
+    groups |= np.where(young_grad, Group.GRADUATE, 0).astype(np.uint8)
+    w.groups[:n0] = groups
+
+    # Spells: time already spent in the state (public posts end after their term).
+    term = int(p["flows.public_post_duration_months"])
+    w.spell[:n0] = np.where(state == State.PUBLIC_POST, rng.integers(0, term, n0), 0)
+
+    # Unemployment insurance and registration, solved to the data.
+    firm_emp = state == State.EMPLOYED
+    ui_coverage = min(1.0, p["population.ui_participants"] / persons[State.EMPLOYED])
+    unemployed = state == State.UNEMPLOYED
+    w.ui_covered[:n0] = (firm_emp | unemployed) & (rng.random(n0) < ui_coverage)
+    reg = p["population.initial_registered_rate"] / 100
+    base = persons[State.EMPLOYED] + persons[State.SELF_EMPLOYED] + persons[State.PUBLIC_POST]
+    registration = reg / (1 - reg) * base / persons[State.UNEMPLOYED]
+    if not 0 <= registration <= 1:
+        raise ValueError(
+            f"{p.origin}: population.initial_registered_rate implies a registration share "
+            f"{registration:.3f} outside [0, 1]"
+        )
+    w.registered[:n0] = unemployed & (rng.random(n0) < registration)
+
+    firms = _build_firms(p, w, n0, months, rng)
+    demog = Demography(
+        persons_per_agent=k,
+        graduates_per_year=graduates,
+        youth_per_year=max(cohort16 - graduates, 0.0),
+        registration_rate=registration,
+        ui_coverage=ui_coverage,
+    )
+    return w, firms, demog
+
+
+def _build_firms(
+    p: ParameterSet, w: Workers, n0: int, months: int, rng: np.random.Generator
+) -> Firms:
+    """Firms per segment and size class; employees assigned at random within their segment."""
+    shares = np.asarray(p["firms.size_class_employment_share"], dtype=float)
+    sizes = np.asarray(p["firms.size_class_mean_size"], dtype=float)
+    sector_share = np.asarray(p["firms.sector_employment_share"], dtype=float)
+    employed = np.flatnonzero(w.state[:n0] == State.EMPLOYED)
+    unemployed_college = w.college[:n0][w.state[:n0] == State.UNEMPLOYED]
+    tightness = p["matching.initial_tightness"]
+
+    plan: list[tuple[int, int, np.ndarray]] = []  # (segment, size class, member indices)
+    for segment in (0, 1):
+        members = employed[w.college[employed] == bool(segment)]
+        members = members[rng.permutation(members.size)]
+        cuts = np.floor(np.cumsum(shares) / shares.sum() * members.size).astype(int)
+        for cls, part in enumerate(np.split(members, cuts[:-1])):
+            plan.append((segment, cls, part))
+    n_firms = sum(max(1, int(round(part.size / sizes[cls]))) for _, cls, part in plan)
+    capacity = int(n_firms * (1 + p["firms.exit_rate"] * (months + 1) * 2)) + 64
+    capacity += int(np.ceil(p["flows.startup_rate"] * np.count_nonzero(
+        w.state[:n0] == State.UNEMPLOYED) * (months + 1) * 2))
+    f = Firms.empty(capacity)
+    for segment, cls, part in plan:
+        count = max(1, int(round(part.size / sizes[cls])))
+        ids = f.claim(count)
+        f.size_class[ids] = cls
+        f.segment[ids] = segment
+        f.sector[ids] = rng.choice(sector_share.size, size=count, p=sector_share / sector_share.sum())
+        f.alive[ids] = True
+        f.offset[ids] = rng.random(count)
+        w.firm[part] = rng.choice(ids, size=part.size) if part.size else part
+    f.employment[: f.n_used] = np.bincount(w.firm[employed], minlength=f.n_used)[: f.n_used]
+    # Vacancies: tightness x unemployed of the segment, spread over firms by employment.
+    for segment in (0, 1):
+        in_seg = np.flatnonzero(f.segment[: f.n_used] == segment)
+        u_seg = np.count_nonzero(unemployed_college == bool(segment))
+        emp = f.employment[in_seg].astype(float)
+        total = emp.sum()
+        vac = tightness * u_seg * emp / total if total > 0 else np.zeros_like(emp)
+        f.base_target[in_seg] = emp + vac
+    return f
+
+
+def entrant_attributes(
+    w: Workers, idx: np.ndarray, *, age_years: float, urban: bool | np.ndarray,
+    college: bool, groups: int, p: ParameterSet, rng: np.random.Generator,
+) -> None:
+    """Set the attributes of new entrants (16-year-olds or graduates)."""
+    n = idx.size
+    w.age_months[idx] = int(age_years * MONTHS_PER_YEAR)
+    w.female[idx] = rng.random(n) < p["population.share_female"]
+    w.urban[idx] = urban
+    w.rural_hukou[idx] = ~np.asarray(urban, dtype=bool) if not college else (
+        rng.random(n) < p["population.share_rural_hukou_urban"])
+    w.college[idx] = college
+    w.groups[idx] = groups
+    w.firm[idx] = -1
+    w.registered[idx] = False
+    w.ui_covered[idx] = False
+    w.transfer_pending[idx] = False
+
+
+__all__ += ["entrant_attributes", "SizeClass"]
