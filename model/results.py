@@ -1,0 +1,169 @@
+"""Results of a run: the monthly table, the plan targets judged, and the manifest.
+
+Outputs are written atomically: everything goes to a temporary folder beside the target,
+which is renamed into place only when complete, so a failure leaves no partial output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from model import data
+
+__all__ = ["Results", "judge_targets", "git_commit", "package_version", "atomic_dir"]
+
+#: Plan targets the model measures, with the monthly column and how it is judged.
+MEASURED_TARGETS: dict[str, tuple[str, str]] = {
+    "new_urban_jobs": ("new_urban_jobs_cum", "december"),
+    "surveyed_urban_unemployment_rate": ("surveyed_unemployment_rate", "average_and_december"),
+    "registered_urban_unemployment_rate": ("registered_unemployment_rate", "december"),
+    "new_rural_labour_transfer": ("rural_transfer_new_cum", "december"),
+    "unemployment_insurance_participants": ("ui_participants", "december"),
+}
+
+LABELS = {
+    "new_urban_jobs": "城镇新增就业 / new urban jobs",
+    "surveyed_urban_unemployment_rate": "城镇调查失业率 / surveyed urban unemployment rate",
+    "registered_urban_unemployment_rate": "城镇登记失业率 / registered urban unemployment rate",
+    "new_rural_labour_transfer": "新增农村劳动力转移就业 / new rural labour transfer",
+    "unemployment_insurance_participants": "失业保险参保 / unemployment-insurance participants",
+}
+
+
+def package_version() -> str:
+    """Installed version of jobsim."""
+    try:
+        return metadata.version("jobsim")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def git_commit() -> str:
+    """Commit of the source tree, or 'unknown' outside a checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+            cwd=Path(__file__).resolve().parent,
+        )
+        return out.stdout.strip() if out.returncode == 0 else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _compare(value: float, target: float, comparison: str) -> bool:
+    return value >= target if comparison == ">=" else value <= target
+
+
+def judge_targets(monthly: pd.DataFrame, plan: str = "hunan_2021") -> dict[str, Any]:
+    """Each plan target with the simulated value of its last year and whether it is met."""
+    targets = data.plan_targets(plan)
+    last_year = monthly["month"].str[:4].iloc[-1]
+    year = monthly[monthly["month"].str.startswith(last_year)]
+    out: dict[str, Any] = {}
+    for _, row in targets.iterrows():
+        name = row["indicator"]
+        entry: dict[str, Any] = {
+            "label": LABELS.get(name, name),
+            "target": row["target_model_units"] if pd.notna(row["target_model_units"]) else None,
+            "comparison": row["comparison"],
+            "year": int(last_year),
+        }
+        if name in MEASURED_TARGETS and year["month"].iloc[-1].endswith("-12"):
+            col, how = MEASURED_TARGETS[name]
+            dec = float(year[col].iloc[-1])
+            entry["value"] = dec
+            met = _compare(dec, entry["target"], row["comparison"])
+            if how == "average_and_december":
+                avg = float(year[col].mean())
+                entry["annual_average"] = avg
+                met = met and _compare(avg, entry["target"], row["comparison"])
+            entry["met"] = bool(met)
+        else:
+            entry["value"] = None
+            entry["met"] = None
+            entry["why_not_measured"] = (
+                "the horizon does not end in December" if name in MEASURED_TARGETS
+                else "not measured by the core model (programme outputs: instruments)"
+            )
+        out[name] = entry
+    return out
+
+
+@dataclass(frozen=True)
+class Results:
+    """One run: monthly indicators, targets judged, and the manifest that reproduces it."""
+
+    monthly: pd.DataFrame
+    manifest: dict[str, Any]
+    targets: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """A short text table of the headline indicators and targets."""
+        cols = ["month", "new_urban_jobs_cum", "surveyed_unemployment_rate",
+                "registered_unemployment_rate", "urban_employed", "urban_unemployed",
+                "natural_attrition"]
+        table = self.monthly[cols].copy()
+        for c in cols[1:]:
+            table[c] = table[c].round(2 if "rate" in c else 0)
+        lines = [table.to_string(index=False), ""]
+        for name, t in self.targets.items():
+            if t.get("met") is None:
+                continue
+            lines.append(f"{t['label']}: {t['value']:,.2f} (target {t['comparison']} "
+                         f"{t['target']:,.2f}) -> {'met' if t['met'] else 'NOT met'}")
+        return "\n".join(lines)
+
+    def save(self, out: Path | str) -> Path:
+        """Write monthly.csv, summary.json and manifest.json atomically into ``out``."""
+        with atomic_dir(Path(out)) as tmp:
+            self.monthly.to_csv(tmp / "monthly.csv", index=False, float_format="%.6f")
+            (tmp / "summary.json").write_text(
+                json.dumps({"targets": self.targets}, indent=2, ensure_ascii=False) + "\n",
+                encoding="utf-8")
+            (tmp / "manifest.json").write_text(
+                json.dumps(self.manifest, indent=2, ensure_ascii=False, default=str) + "\n",
+                encoding="utf-8")
+        return Path(out)
+
+
+class atomic_dir:  # noqa: N801 - used as a context manager, named like one
+    """Build a directory in a temporary sibling and move it into place on success.
+
+    An existing target is replaced only if it holds a jobsim manifest (a previous output);
+    anything else is refused, so a typo in ``--out`` cannot delete a user's folder.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+
+    def __enter__(self) -> Path:
+        if self.target.exists() and not (self.target / "manifest.json").is_file() and any(
+                self.target.iterdir()):
+            raise FileExistsError(
+                f"{self.target}: exists and is not a jobsim output folder; choose another --out")
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", dir=self.target.parent))
+        return self.tmp
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
+        if self.target.exists():
+            old = self.target.with_name(f".{self.target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(self.target, old)
+            os.replace(self.tmp, self.target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(self.tmp, self.target)
