@@ -129,6 +129,7 @@ def demography(ctx: MonthContext) -> None:
         direct = grng.random(n_grad) < p["population.graduate_first_employment_rate"]
         hired = _hire_into_vacancies(ctx, idx[direct], grng)
         ctx.ledger.move(hired, State.EMPLOYED, Flow.GRADUATE_DIRECT_HIRE)
+        w.ui_covered[hired] = grng.random(hired.size) < ctx.demography.ui_coverage
         searching = np.setdiff1d(idx, hired, assume_unique=True)
         to_unemployed(ctx, searching, Flow.GRADUATE_ENTRY)
 

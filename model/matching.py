@@ -71,4 +71,6 @@ def match(ctx: MonthContext, search_weight: np.ndarray | None = None) -> np.ndar
     hired = np.concatenate(hired_all) if hired_all else searching[:0]
     ctx.ledger.move(hired, State.EMPLOYED, Flow.MATCH)
     w.registered[hired] = False
+    # Firm employees join unemployment insurance at the observed coverage rate.
+    w.ui_covered[hired] = rng.random(hired.size) < ctx.demography.ui_coverage
     return hired
