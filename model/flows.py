@@ -8,7 +8,7 @@ cost for rare events on 10^7 agents.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from model.params import ParameterSet
 from model.population import Demography, entrant_attributes, stochastic_round
 from model.rng import Stream
 
-__all__ = ["MonthContext", "bernoulli", "demography", "firm_turnover", "separations",
+__all__ = ["MonthContext", "Effects", "hire_into_vacancies", "bernoulli", "demography", "firm_turnover", "separations",
            "rural_moves", "participation", "self_and_flexible_entry", "public_posts",
            "leave_firm", "to_unemployed"]
 
@@ -39,6 +39,34 @@ class MonthContext:
     calendar_month: int  # 1..12
     demand_index: float
     stripped: bool = False  # no entry, exit, demography or seasonality (steady-state tests)
+    effects: Effects | None = None  # what instruments change this month (None: nothing)
+    finding_rate: float = 0.0  # last month's matching rate of searchers (instruments read it)
+    new_hires: list[np.ndarray] = field(default_factory=list)  # placed by instruments
+
+
+@dataclass
+class Effects:
+    """Per-month modifiers that instruments set and the core rules read.
+
+    Arrays are allocated only when an instrument needs them and reset to 1 each month, so a
+    scenario without instruments (or with zero budgets) runs the exact baseline arithmetic.
+    """
+
+    search_weight: np.ndarray | None = None  # workers: weight in matching
+    separation_multiplier: np.ndarray | None = None  # workers: on layoff and quit hazards
+    firm_layoff_multiplier: np.ndarray | None = None  # firms: on the layoff hazard
+
+    def reset(self) -> None:
+        """Back to neutral at the start of a month."""
+        for arr in (self.search_weight, self.separation_multiplier, self.firm_layoff_multiplier):
+            if arr is not None:
+                arr.fill(1.0)
+
+    def worker_array(self, name: str, capacity: int) -> np.ndarray:
+        """The named worker modifier, allocated (neutral) on first use."""
+        if getattr(self, name) is None:
+            setattr(self, name, np.ones(capacity, dtype=np.float64))
+        return getattr(self, name)
 
 
 def bernoulli(idx: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
@@ -127,14 +155,14 @@ def demography(ctx: MonthContext) -> None:
         entrant_attributes(w, idx, age_years=age_years, urban=True, college=True,
                            groups=int(Group.GRADUATE), p=p, rng=grng)
         direct = grng.random(n_grad) < p["population.graduate_first_employment_rate"]
-        hired = _hire_into_vacancies(ctx, idx[direct], grng)
+        hired = hire_into_vacancies(ctx, idx[direct], grng)
         ctx.ledger.move(hired, State.EMPLOYED, Flow.GRADUATE_DIRECT_HIRE)
         w.ui_covered[hired] = grng.random(hired.size) < ctx.demography.ui_coverage
         searching = np.setdiff1d(idx, hired, assume_unique=True)
         to_unemployed(ctx, searching, Flow.GRADUATE_ENTRY)
 
 
-def _hire_into_vacancies(ctx: MonthContext, idx: np.ndarray, rng: np.random.Generator
+def hire_into_vacancies(ctx: MonthContext, idx: np.ndarray, rng: np.random.Generator
                          ) -> np.ndarray:
     """Place ``idx`` into open vacancies of their segment; returns those placed."""
     w, f = ctx.workers, ctx.firms
@@ -216,6 +244,12 @@ def separations(ctx: MonthContext) -> None:
                          "flows.separation_rate")
     layoff_p = individual * relative
     quit_p = s * (1 - p["flows.layoff_share_of_separations"])
+    fx = ctx.effects
+    if fx is not None and fx.firm_layoff_multiplier is not None:
+        layoff_p = layoff_p * fx.firm_layoff_multiplier[firm]
+    if fx is not None and fx.separation_multiplier is not None:
+        layoff_p = layoff_p * fx.separation_multiplier[employed]
+        quit_p = quit_p * fx.separation_multiplier[employed]
     draw = rng.random(employed.size)
     if not ctx.stripped:
         seasonal = p["seasonality.migrant_separation_multiplier"][ctx.calendar_month - 1]

@@ -2,9 +2,9 @@
 
 - **New urban jobs** 城镇新增就业人数: people newly employed in urban areas in the period minus
   natural attrition 自然减员 (retirement, death of the urban employed), cumulative from January.
-  "Newly employed" = moves into urban employment (firm, self-employed, flexible, public post,
-  internship) from non-employment (search, inactivity, training, rural work, or entry);
-  job-to-job moves are not new jobs. The statistic is administrative: it records a share
+  "Newly employed" = moves into a job (firm, self-employed, flexible, public post) from
+  non-employment (search, inactivity, training, rural work, entry) or from an internship;
+  job-to-job moves and the start of an internship are not new jobs. The statistic is administrative: it records a share
   ``indicators.new_jobs_recording_share`` of those moves (calibrated). The deduction of
   attrition is a switch, ``indicators.deduct_natural_attrition`` (default on), because one
   explainer says it is not deducted.
@@ -26,9 +26,12 @@ from model.ledger import Flow, Ledger
 
 __all__ = ["NON_EMPLOYMENT", "measure", "ATTRITION_FLOWS"]
 
-#: Origins from which a move into urban employment counts as "newly employed".
+#: Origins from which a move into urban employment counts as "newly employed" (an intern
+#: taken on by the host is a new job; starting an internship is not).
 NON_EMPLOYMENT = (State.TRAINING, State.UNEMPLOYED, State.INACTIVE, State.RURAL_WORK,
-                  State.GONE)
+                  State.GONE, State.INTERNSHIP)
+#: Destinations that are jobs in the administrative count.
+NEW_JOB_STATES = (State.EMPLOYED, State.SELF_EMPLOYED, State.FLEXIBLE, State.PUBLIC_POST)
 ATTRITION_FLOWS = (Flow.RETIREMENT, Flow.DEATH)
 REGISTER_EMPLOYMENT = (State.EMPLOYED, State.SELF_EMPLOYED, State.PUBLIC_POST)
 
@@ -51,7 +54,7 @@ def measure(
                                       & (workers.state[:n] == State.UNEMPLOYED)))
     register_employed = int(stocks[list(REGISTER_EMPLOYMENT)].sum())
     trans = ledger.transitions()
-    newly = int(trans[np.ix_(NON_EMPLOYMENT, URBAN_EMPLOYMENT)].sum())
+    newly = int(trans[np.ix_(NON_EMPLOYMENT, NEW_JOB_STATES)].sum())
     attrition = sum(ledger.flow_total(fl, origin=URBAN_EMPLOYMENT) for fl in ATTRITION_FLOWS)
     recorded = recording_share * (newly - attrition if deduct_attrition else newly)
     firm_state = workers.state[:n] == State.EMPLOYED

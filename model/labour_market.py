@@ -12,8 +12,12 @@ Workers and firms are columnar agent sets (numpy arrays) built from the data
 4. public posts — terms end; the existing programme refills vacated posts;
 5. rural moves — rural workers start off-farm search (transfer); migrants return home;
 6. participation — searchers leave the labour force; inactive people start searching;
-7. job finding — start-ups, flexible work, then matching per segment (Cobb-Douglas);
+7. job finding — start-ups, flexible work, instruments' admissions and placements, then
+   matching per segment (Cobb-Douglas);
 8. indicators — measured by the NBS definitions; the ledger checks stocks against flows.
+
+Instruments (:mod:`model.policies`) act at two points: before separations (programme exits,
+modifiers of layoff and search hazards) and before matching (admissions and placements).
 
 Agents moved in a month do not move again until the next month's search (spell >= 1).
 Randomness: one seed, one stream per purpose (:mod:`model.rng`).
@@ -27,7 +31,7 @@ import pandas as pd
 
 from model import flows, matching
 from model.agents import URBAN_EMPLOYMENT, State
-from model.flows import MonthContext
+from model.flows import Effects, MonthContext
 from model.indicators import measure
 from model.ledger import Ledger
 from model.params import ParameterSet
@@ -59,6 +63,10 @@ class LabourMarket(mesa.Model):
     stripped : bool
         Switch off entry, exit, demography, seasonality and self/flexible/rural channels
         (the search-theory steady-state test).
+    instruments : list of (Instrument subclass, InstrumentSettings), optional
+        The scenario's levers (see :func:`model.scenario.load_scenario`).
+    evaluate_instruments : bool
+        Hold out a random control group at each admission (tests of effect sizes).
     """
 
     def __init__(
@@ -71,6 +79,8 @@ class LabourMarket(mesa.Model):
         seed: int = 0,
         replicate: int = 0,
         stripped: bool = False,
+        instruments: list | None = None,
+        evaluate_instruments: bool = False,
     ) -> None:
         super().__init__(seed=seed)
         if months < 1:
@@ -93,6 +103,15 @@ class LabourMarket(mesa.Model):
             self.params, self.persons_per_agent, months, self.streams[Stream.POPULATION]
         )
         self.ledger = Ledger(self.workers)
+        self.effects = Effects()
+        self.finding_rate = float(self.params["flows.job_finding_rate"])
+        self.instruments = [
+            cls(settings=settings, calendar=self.calendar, persons_per_agent=self.persons_per_agent,
+                params=self.params, seed=self.seed_value, replicate=self.replicate,
+                evaluate=evaluate_instruments)
+            for cls, settings in (instruments or [])
+        ]
+        self._active = [i for i in self.instruments if i.enabled]
         self.rows: list[dict[str, float]] = []
         self._cum_new_jobs = 0.0
         self._cum_transfer = 0.0
@@ -117,17 +136,25 @@ class LabourMarket(mesa.Model):
             workers=self.workers, firms=self.firms, ledger=self.ledger, params=self.params,
             demography=self.demography, rng=self.streams, calendar_month=period.month,
             demand_index=float(self.demand[t]), stripped=self.stripped,
+            effects=self.effects, finding_rate=self.finding_rate,
         )
         self.ledger.begin_month()
+        self.effects.reset()
         flows.demography(ctx)
         flows.firm_turnover(ctx)
+        for instrument in self._active:
+            instrument.before_separations(ctx, t)
         flows.separations(ctx)
         flows.public_posts(ctx)
         flows.rural_moves(ctx)
         flows.participation(ctx)
         founders, flexible = flows.self_and_flexible_entry(ctx)
-        hired = matching.match(ctx)
-        transfers = self._complete_transfers(founders, flexible, hired)
+        for instrument in self._active:
+            instrument.before_matching(ctx, t)
+        hired, self.finding_rate = matching.match(ctx)
+        transfers = self._complete_transfers(founders, flexible, hired, *ctx.new_hires)
+        for instrument in self._active:
+            instrument.end_of_month(ctx, t)
         stocks = self.ledger.end_month()
         self._record(period, stocks, transfers)
         self.datacollector.collect(self)
@@ -137,8 +164,8 @@ class LabourMarket(mesa.Model):
     def _complete_transfers(self, *newly: np.ndarray) -> int:
         """Rural transfers complete when the mover takes off-farm work (counted once)."""
         w = self.workers
-        idx = np.concatenate(newly)
-        done = idx[w.transfer_pending[idx]]
+        idx = np.concatenate(newly).astype(np.int64)
+        done = np.unique(idx[w.transfer_pending[idx]])
         w.transfer_pending[done] = False
         # Graduates placed directly and other entries are not transfers.
         return int(done.size)

@@ -32,16 +32,23 @@ def matches(u: float, v: float, efficiency: float, elasticity: float) -> float:
     return float(min(efficiency * u**elasticity * v ** (1.0 - elasticity), u, v))
 
 
-def match(ctx: MonthContext, search_weight: np.ndarray | None = None) -> np.ndarray:
+def match(ctx: MonthContext) -> tuple[np.ndarray, float]:
     """Hire searchers into vacancies; returns the hired agents (sorted).
 
     Parameters
     ----------
     ctx : MonthContext
         The month.
-    search_weight : ndarray, optional
-        Per-agent search weight over all worker slots (instruments raise it); default 1,
-        times ``matching.college_efficiency`` for college searchers.
+
+    Returns
+    -------
+    hired : ndarray
+        The hired agents, sorted.
+    rate : float
+        Matches per searcher this month (the realised job-finding rate by matching).
+
+    Search weights are 1, times ``ctx.effects.search_weight`` where instruments raise it,
+    times ``matching.college_efficiency`` for college searchers.
     """
     w, f, p, rng = ctx.workers, ctx.firms, ctx.params, ctx.rng[Stream.MATCHING]
     state = w.state[: w.n_used]
@@ -57,7 +64,9 @@ def match(ctx: MonthContext, search_weight: np.ndarray | None = None) -> np.ndar
         keys = rng.exponential(size=who.size)  # one draw per searcher, whatever m is
         if m == 0:
             continue
-        weight = np.ones(who.size) if search_weight is None else search_weight[who]
+        fx = ctx.effects
+        weight = (np.ones(who.size) if fx is None or fx.search_weight is None
+                  else fx.search_weight[who])
         if segment == 1:
             weight = weight * p["matching.college_efficiency"]
         chosen = who[np.argpartition(keys / weight, m - 1)[:m]] if m < who.size else who
@@ -73,4 +82,4 @@ def match(ctx: MonthContext, search_weight: np.ndarray | None = None) -> np.ndar
     w.registered[hired] = False
     # Firm employees join unemployment insurance at the observed coverage rate.
     w.ui_covered[hired] = rng.random(hired.size) < ctx.demography.ui_coverage
-    return hired
+    return hired, hired.size / max(searching.size, 1)

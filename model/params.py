@@ -32,6 +32,8 @@ Value = bool | int | float | list[float]
 _UNIT_INTERVAL = {"1", "per_month"}
 #: Units whose values must be non-negative.
 _NON_NEGATIVE = {"persons", "years", "months", "percent", "yuan", "ratio"}
+#: Units that may be negative (effects in percentage points).
+_SIGNED = {"pp", "switch"}
 
 
 class ParameterError(ValueError):
@@ -48,6 +50,7 @@ class Parameter(BaseModel):
     provenance: Provenance
     reference: str
     note: str = ""
+    range: list[float] | None = None  # evidence's plausibility range, where it gives one
 
 
 def _check_range(path: str, param: Parameter, where: str) -> None:

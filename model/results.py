@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from model import data
@@ -106,6 +107,8 @@ class Results:
     monthly: pd.DataFrame
     manifest: dict[str, Any]
     targets: dict[str, Any] = field(default_factory=dict)
+    programmes: dict[str, Any] = field(default_factory=dict)
+    attribution: pd.DataFrame | None = None
 
     def summary(self) -> str:
         """A short text table of the headline indicators and targets."""
@@ -121,6 +124,14 @@ class Results:
                 continue
             lines.append(f"{t['label']}: {t['value']:,.2f} (target {t['comparison']} "
                          f"{t['target']:,.2f}) -> {'met' if t['met'] else 'NOT met'}")
+        if self.attribution is not None and len(self.attribution):
+            table = self.attribution.copy()
+            for c in ("spending_yuan", "participants", "attributable_new_urban_jobs",
+                      "cost_per_job_yuan"):
+                table[c] = table[c].round(0)
+            table["delta_surveyed_rate_pp"] = table["delta_surveyed_rate_pp"].round(3)
+            lines += ["", "attribution (scenario minus scenario without the instrument):",
+                      table.to_string(index=False)]
         return "\n".join(lines)
 
     def save(self, out: Path | str) -> Path:
@@ -128,12 +139,26 @@ class Results:
         with atomic_dir(Path(out)) as tmp:
             self.monthly.to_csv(tmp / "monthly.csv", index=False, float_format="%.6f")
             (tmp / "summary.json").write_text(
-                json.dumps({"targets": self.targets}, indent=2, ensure_ascii=False) + "\n",
+                json.dumps({"targets": self.targets, "programmes": self.programmes}, indent=2,
+                           ensure_ascii=False, default=_json_default) + "\n",
                 encoding="utf-8")
+            if self.attribution is not None:
+                self.attribution.to_csv(tmp / "attribution.csv", index=False,
+                                        float_format="%.6f")
             (tmp / "manifest.json").write_text(
                 json.dumps(self.manifest, indent=2, ensure_ascii=False, default=str) + "\n",
                 encoding="utf-8")
         return Path(out)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return str(value)
 
 
 class atomic_dir:  # noqa: N801 - used as a context manager, named like one

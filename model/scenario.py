@@ -17,6 +17,16 @@ a key search can tell, the line::
 
     [overrides]
     "flows.job_finding_rate" = 0.25
+
+    [instruments.vocational_training]   # one table per instrument (model/policies)
+    budget_yuan = 8.25e8                # >= 0; zero = the instrument does nothing
+    budget_basis = "550,000 trainings x 1,500 yuan"
+    eligible_groups = ["graduate", "migrant"]   # optional; default per instrument
+    take_up = 0.05                      # optional: monthly share of eligible who apply
+    months = ["2021-03", "2021-12"]     # optional active window within the horizon
+    max_participants = 550000           # optional cap (persons)
+    [instruments.vocational_training.settings]  # optional, names from instruments.toml
+    effect_pp_24m = 5.0
 """
 
 from __future__ import annotations
@@ -28,7 +38,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+import pandas as pd
+
 from model.params import DEFAULT_PARAMETERS, ParameterError, ParameterSet
+from model.policies import GROUP_NAMES, INSTRUMENT_DEFAULTS, KINDS, InstrumentSettings
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario"]
 
@@ -63,6 +76,37 @@ class Macro(BaseModel):
     description: str = ""
 
 
+class InstrumentSpec(BaseModel):
+    """One ``[instruments.<kind>]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    budget_yuan: float = Field(ge=0)
+    budget_basis: str = ""
+    description: str = ""
+    eligible_groups: list[str] | None = None
+    take_up: float | None = Field(default=None, ge=0, le=1)
+    months: list[str] | None = Field(default=None, min_length=2, max_length=2)
+    max_participants: float | None = Field(default=None, ge=0)
+    settings: dict[str, float | int] = {}
+
+    @field_validator("eligible_groups")
+    @classmethod
+    def _known_groups(cls, value: list[str] | None) -> list[str] | None:
+        for g in value or []:
+            if g not in GROUP_NAMES:
+                raise ValueError(f"unknown group '{g}' (known: {', '.join(GROUP_NAMES)})")
+        return value
+
+    @field_validator("months")
+    @classmethod
+    def _month_format(cls, value: list[str] | None) -> list[str] | None:
+        for m in value or []:
+            if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", m):
+                raise ValueError(f"month '{m}' is not YYYY-MM")
+        return value
+
+
 class Scenario(BaseModel):
     """A validated scenario."""
 
@@ -71,6 +115,15 @@ class Scenario(BaseModel):
     scenario: RunSettings
     macro: Macro = Macro()
     overrides: dict[str, float | int | bool | list[float]] = {}
+    instruments: dict[str, InstrumentSpec] = {}
+
+    @field_validator("instruments")
+    @classmethod
+    def _known_instruments(cls, value: dict[str, InstrumentSpec]) -> dict[str, InstrumentSpec]:
+        for kind in value:
+            if kind not in KINDS:
+                raise ValueError(f"unknown instrument '{kind}' (known: {', '.join(KINDS)})")
+        return value
 
     @field_validator("overrides")
     @classmethod
@@ -100,6 +153,8 @@ class LoadedScenario(BaseModel):
     path: Path
     params: ParameterSet
     text: str
+
+    instruments: list = []  # (class, InstrumentSettings) pairs, resolved
 
     def demand_path(self) -> list[float]:
         """The demand index per month of the horizon."""
@@ -147,4 +202,55 @@ def load_scenario(path: Path | str) -> LoadedScenario:
             line = _line_of(text, match.group(1))
         prefix = f"{path}, line {line}: " if line else ""
         raise ScenarioError(f"{prefix}{exc}") from exc
-    return LoadedScenario(spec=spec, path=path, params=params, text=text)
+    instruments = _resolve_instruments(spec, path, text)
+    return LoadedScenario(spec=spec, path=path, params=params, text=text,
+                          instruments=instruments)
+
+
+def _resolve_instruments(spec: Scenario, path: Path, text: str) -> list:
+    """Each instrument's class and settings: defaults from instruments.toml, then the file."""
+    defaults = ParameterSet.load(INSTRUMENT_DEFAULTS)
+    calendar = [f"{p}" for p in _calendar(spec)]
+    out = []
+    for kind, ins in spec.instruments.items():
+        where = f"{path} [instruments.{kind}]"
+        own = {k.split(".", 1)[1]: k for k in defaults if k.startswith(f"{kind}.")}
+        unknown = sorted(set(ins.settings) - set(own))
+        if unknown:
+            line = _line_of(text, unknown[0])
+            at = f"{path}, line {line}" if line else str(path)
+            raise ScenarioError(f"{at}: field 'instruments.{kind}.settings.{unknown[0]}': unknown "
+                                f"setting (known: {', '.join(sorted(own))})")
+        try:
+            resolved = defaults.with_overrides(
+                {own[k]: v for k, v in ins.settings.items()}, where=where)
+        except ParameterError as exc:
+            raise ScenarioError(str(exc)) from exc
+        values = {name: resolved[full] for name, full in own.items()}
+        values["minimum_wage"] = resolved["common.minimum_wage"]
+        first, last = 0, len(calendar) - 1
+        if ins.months is not None:
+            for m in ins.months:
+                if m not in calendar:
+                    line = _line_of(text, "months")
+                    at = f"{path}, line {line}" if line else str(path)
+                    raise ScenarioError(f"{at}: field 'instruments.{kind}.months': {m} is outside "
+                                        f"the horizon {calendar[0]}..{calendar[-1]}")
+            first, last = calendar.index(ins.months[0]), calendar.index(ins.months[1])
+            if first > last:
+                raise ScenarioError(f"{path}: field 'instruments.{kind}.months': start after end")
+        cls = KINDS[kind]
+        names = ins.eligible_groups if ins.eligible_groups is not None else cls.default_groups
+        groups = 0
+        for g in names:
+            groups |= GROUP_NAMES[g]
+        take_up = ins.take_up if ins.take_up is not None else float(values.get("take_up", 1.0))
+        out.append((cls, InstrumentSettings(
+            budget_yuan=ins.budget_yuan, take_up=take_up, groups=groups, first_month=first,
+            last_month=last, cap_persons=ins.max_participants, values=values)))
+    return out
+
+
+def _calendar(spec: Scenario) -> list:
+    run = spec.scenario
+    return list(pd.period_range(pd.Period(run.start, freq="M"), periods=run.months, freq="M"))

@@ -1,0 +1,38 @@
+"""The plan's instruments (levers), one module each, behind one interface (``base.Instrument``).
+
+``KINDS`` maps the scenario name of each instrument to its class. Defaults of every
+instrument's settings live in ``model/data/instruments.toml`` with provenance and, where the
+evidence gives one, a plausibility range.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from model.policies.base import GROUP_NAMES, Instrument, InstrumentSettings
+from model.policies.entrepreneurship_loan import EntrepreneurshipLoan
+from model.policies.flexible_employment_support import FlexibleEmploymentSupport
+from model.policies.hiring_subsidy import HiringSubsidy
+from model.policies.job_retention_refund import JobRetentionRefund
+from model.policies.public_employment_services import PublicEmploymentServices
+from model.policies.public_welfare_posts import PublicWelfarePosts
+from model.policies.rural_labour_transfer import RuralLabourTransfer
+from model.policies.social_insurance_fee_cut import SocialInsuranceFeeCut
+from model.policies.training_in_lieu_of_work import TrainingInLieuOfWork
+from model.policies.vocational_training import VocationalTraining
+from model.policies.youth_internship import YouthInternship
+
+__all__ = ["KINDS", "INSTRUMENT_DEFAULTS", "GROUP_NAMES", "Instrument", "InstrumentSettings"]
+
+INSTRUMENT_DEFAULTS = Path(__file__).resolve().parents[1] / "data" / "instruments.toml"
+
+KINDS: dict[str, type[Instrument]] = {
+    cls.kind: cls
+    for cls in (
+        JobRetentionRefund, SocialInsuranceFeeCut, TrainingInLieuOfWork, HiringSubsidy,
+        VocationalTraining, YouthInternship, EntrepreneurshipLoan, PublicWelfarePosts,
+        PublicEmploymentServices, RuralLabourTransfer, FlexibleEmploymentSupport,
+    )
+}
+
+assert len({c.index for c in KINDS.values()}) == len(KINDS), "stream indices must be unique"

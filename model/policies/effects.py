@@ -1,0 +1,129 @@
+"""From the evaluation literature's units to the model's hazards.
+
+Evaluations report effects as percentage points (pp) of participants' employment probability
+some months after entry, against comparable non-participants. The model needs hazard
+multipliers. A small Markov chain of one person's month-to-month states — employed (E),
+searching (U), inactive (N), in the programme (T) — with the model's own base hazards gives
+P(E at h | participant) - P(E at h | non-participant); the multipliers are solved so that this
+difference equals the evidence at the evidence's horizons. The ABM then realises close to the
+same effect; ``tests/model/test_instrument_effects.py`` holds it to the evidence ranges.
+
+Search weight m scales a searcher's key in weighted sampling without replacement (Efraimidis &
+Spirakis), so a small group's monthly match probability becomes 1 - (1 - f)^m, not m f.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+from model.params import ParameterSet
+
+__all__ = ["BaseRates", "employment_gap_pp", "solve_phases"]
+
+E, U, N, T = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class BaseRates:
+    """Monthly hazards of the base model used by the conversion."""
+
+    f_match: float  # match probability of a searcher
+    f_other: float  # start-up and flexible-work entry of a searcher
+    s: float  # separation
+    lf_exit: float
+    lf_entry: float
+
+    @classmethod
+    def from_params(cls, p: ParameterSet) -> BaseRates:
+        """Base hazards from the parameter set."""
+        return cls(
+            f_match=float(p["flows.job_finding_rate"]),
+            f_other=float(p["flows.startup_rate"] + p["flows.flexible_entry_rate"]),
+            s=float(p["flows.separation_rate"]),
+            lf_exit=float(p["flows.lf_exit_rate"]),
+            lf_entry=float(p["flows.lf_entry_rate"]),
+        )
+
+
+def _matrix(r: BaseRates, m_find: float, m_sep: float) -> np.ndarray:
+    find = r.f_other + 1.0 - (1.0 - r.f_match) ** m_find
+    sep = min(r.s * m_sep, 1.0)
+    q = np.zeros((4, 4))
+    q[E, U] = sep
+    q[U, E] = find
+    q[U, N] = r.lf_exit
+    q[N, U] = r.lf_entry
+    np.fill_diagonal(q, 1.0 - q.sum(axis=1))
+    return q
+
+
+
+def _programme_matrix(r: BaseRates, lockin: float) -> np.ndarray:
+    """While in the programme: leave for a job at ``lockin`` times the searchers' hazard."""
+    q = np.zeros((4, 4))
+    q[T, E] = lockin * (r.f_other + r.f_match)
+    q[T, T] = 1.0 - q[T, E]
+    q[E, E] = q[U, U] = q[N, N] = 1.0
+    return q
+
+
+def employment_gap_pp(
+    r: BaseRates, horizon: int, *, phases: list[tuple[int, float]] | None = None,
+    programme_months: int = 0, lockin: float = 0.0, tie_separation: bool = False,
+) -> float:
+    """P(employed at ``horizon``) of a participant minus a non-participant, in pp.
+
+    Both start searching. The participant first spends ``programme_months`` in the programme
+    (leaving for a job at ``lockin`` times the search hazard), then searches with the
+    multiplier of the phase in force: ``phases`` lists (first month since entry, multiplier).
+    With ``tie_separation`` the separation hazard is divided by the same multiplier (a better
+    match is found faster and lasts longer).
+    """
+    phases = phases or [(0, 1.0)]
+    start = np.zeros(4)
+    start[U] = 1.0
+    control = start @ np.linalg.matrix_power(_matrix(r, 1.0, 1.0), horizon)
+    part = np.zeros(4)
+    part[T] = 1.0
+    steps = min(programme_months, horizon)
+    part = part @ np.linalg.matrix_power(_programme_matrix(r, lockin), steps)
+    part[U] += part[T]
+    part[T] = 0.0
+    for month in range(steps, horizon):
+        m = [mult for first, mult in phases if first <= month][-1]
+        part = part @ _matrix(r, m, 1.0 / m if tie_separation else 1.0)
+    return 100.0 * float(part[E] - control[E])
+
+
+def solve_phases(
+    r: BaseRates, targets: dict[int, float], *, programme_months: int = 0,
+    lockin: float = 0.0, tie_separation: bool = False, bounds: tuple[float, float] = (0.05, 20.0),
+) -> list[tuple[int, float]]:
+    """One multiplier per evidence horizon, solved in order of horizon.
+
+    The first phase runs from entry to the first horizon, the next from there to the second,
+    and so on; each multiplier makes the gap at its horizon equal the target (or sits at a
+    bound if the target cannot be reached). Effects that grow with time (training, CKW 2018)
+    get growing multipliers.
+    """
+    phases: list[tuple[int, float]] = []
+    first = 0
+    for h in sorted(targets):
+        def gap(m: float, h: int = h) -> float:
+            trial = phases + [(first, m)]
+            return employment_gap_pp(r, h, phases=trial, programme_months=programme_months,
+                                     lockin=lockin, tie_separation=tie_separation) - targets[h]
+
+        lo, hi = bounds
+        if gap(lo) > 0:
+            m = lo
+        elif gap(hi) < 0:
+            m = hi
+        else:
+            m = float(brentq(gap, lo, hi, xtol=1e-8))
+        phases.append((first, m))
+        first = h
+    return phases

@@ -1,0 +1,63 @@
+"""Rural labour transfer and labour cooperation 劳务协作, 点对点返岗.
+
+Rural workers below retirement age join organised transfers: they are placed directly into
+open urban vacancies (or, where none is open, start urban search as transfers). A share
+``deadweight`` of each month's organised transfers are people who were moving anyway: they are
+taken from this month's spontaneous movers (already searching) and placed, so the programme
+pays for them without adding movers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.agents import Group, State
+from model.flows import MonthContext, hire_into_vacancies, to_unemployed
+from model.ledger import Flow
+from model.policies.base import Instrument
+
+
+class RuralLabourTransfer(Instrument):
+    """Organised rural-to-urban placement."""
+
+    kind = "rural_labour_transfer"
+    index = 10
+    label = "劳务协作 / organised rural labour transfer"
+
+    def prepare(self) -> None:
+        self.placed = 0
+
+    def before_matching(self, ctx: MonthContext, t: int) -> None:
+        if not self.active(t):
+            return
+        w, p = ctx.workers, self.params
+        n = w.n_used
+        ret = np.where(w.female[:n], p["population.retirement_age_female"],
+                       p["population.retirement_age_male"]) * 12
+        rural = np.flatnonzero((w.state[:n] == State.RURAL_WORK) & (w.age_months[:n] < ret))
+        movers_now = np.flatnonzero((w.state[:n] == State.UNEMPLOYED) & (w.spell[:n] == 0)
+                                    & w.transfer_pending[:n])
+        joined = self.admit(ctx, t, self.eligible(w, rural),
+                            float(self.settings.values["unit_cost_yuan"]))
+        if joined.size == 0:
+            return
+        # Of the organised transfers, (1 - deadweight) are extra movers; the others were moving
+        # anyway and are taken from this month's spontaneous movers (who stay counted once).
+        n_extra = int(round(joined.size * (1 - float(self.settings.values["deadweight"]))))
+        extra = np.sort(joined[self.rng.permutation(joined.size)[:n_extra]])
+        n_anyway = min(joined.size - n_extra, movers_now.size)
+        moving_anyway = np.sort(self.rng.choice(movers_now, size=n_anyway, replace=False))
+        to_unemployed(ctx, extra, Flow.RURAL_TRANSFER)
+        w.transfer_pending[extra] = True
+        w.groups[extra] |= np.uint8(Group.MIGRANT)
+        w.rural_hukou[extra] = True
+        organised = np.sort(np.concatenate([moving_anyway, extra]))
+        hired = hire_into_vacancies(ctx, organised, self.rng)
+        ctx.ledger.move(hired, State.EMPLOYED, Flow.MATCH)
+        w.registered[hired] = False
+        ctx.new_hires.append(hired)
+        self.placed += hired.size
+
+    def outputs(self) -> dict[str, float]:
+        return {"organised_transfers": self.admitted * self.persons_per_agent,
+                "placed_in_jobs": self.placed * self.persons_per_agent}
