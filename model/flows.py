@@ -1,9 +1,10 @@
 """Monthly flows other than matching: demography, firm turnover, separations, rural moves.
 
-Each rule is a plain function over the columnar agent sets. Draws of an event with a common
-probability use :func:`bernoulli`, which draws the number of events from the binomial and then
-which agents, without replacement: the same law as one uniform per agent at a fraction of the
-cost for rare events on 10^7 agents.
+Each rule is a plain function over the columnar agent sets. Draws that a policy can affect are
+counter-based (``ctx.draws``: one number per agent, month and purpose, the same in a scenario
+and its counterfactual). Deaths, whose population no policy changes, use :func:`bernoulli`,
+which draws the number of events from the binomial and then which agents, without replacement:
+the same law as one uniform per agent at a fraction of the cost on 10^7 agents.
 """
 
 from __future__ import annotations
@@ -12,18 +13,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.agents import Firms, Group, State, Workers
+from model.agents import Firms, Group, SizeClass, State, Workers
 from model.ledger import Flow, Ledger
 from model.params import ParameterSet
 from model.population import Demography, entrant_attributes, stochastic_round
-from model.rng import Stream
+from model.rng import Draws, Purpose, Stream
 
-__all__ = ["MonthContext", "Effects", "hire_into_vacancies", "bernoulli", "demography", "firm_turnover", "separations",
-           "rural_moves", "participation", "self_and_flexible_entry", "public_posts",
-           "leave_firm", "to_unemployed"]
+__all__ = ["MonthContext", "Effects", "hire_into_vacancies", "vacancy_slots", "cover_ui",
+           "bernoulli", "demography", "firm_turnover", "separations", "rural_moves",
+           "participation", "self_and_flexible_entry", "public_posts", "leave_firm",
+           "to_unemployed"]
 
 MONTHS_PER_YEAR = 12
 ELDERLY_AGE = 60  # NBS age band boundary used by the data (16-59 / 60+)
+TERTIARY = 1  # sector code: start-ups are services
 
 
 @dataclass
@@ -36,6 +39,8 @@ class MonthContext:
     params: ParameterSet
     demography: Demography
     rng: dict[Stream, np.random.Generator]
+    draws: Draws
+    t: int  # month index within the horizon
     calendar_month: int  # 1..12
     demand_index: float
     stripped: bool = False  # no entry, exit, demography or seasonality (steady-state tests)
@@ -96,7 +101,7 @@ def to_unemployed(ctx: MonthContext, idx: np.ndarray, flow: Flow) -> None:
     w = ctx.workers
     ctx.ledger.move(idx, State.UNEMPLOYED, flow)
     w.urban[idx] = True
-    w.registered[idx] = ctx.rng[Stream.REGISTRATION].random(idx.size) < (
+    w.registered[idx] = ctx.draws.uniform(Purpose.REGISTRATION, ctx.t, idx) < (
         ctx.demography.registration_rate)
 
 
@@ -155,16 +160,41 @@ def demography(ctx: MonthContext) -> None:
         entrant_attributes(w, idx, age_years=age_years, urban=True, college=True,
                            groups=int(Group.GRADUATE), p=p, rng=grng)
         direct = grng.random(n_grad) < p["population.graduate_first_employment_rate"]
-        hired = hire_into_vacancies(ctx, idx[direct], grng)
+        hired = hire_into_vacancies(ctx, idx[direct], Purpose.DIRECT_HIRE_KEY)
         ctx.ledger.move(hired, State.EMPLOYED, Flow.GRADUATE_DIRECT_HIRE)
-        w.ui_covered[hired] = grng.random(hired.size) < ctx.demography.ui_coverage
+        cover_ui(ctx, hired)
         searching = np.setdiff1d(idx, hired, assume_unique=True)
         to_unemployed(ctx, searching, Flow.GRADUATE_ENTRY)
 
 
-def hire_into_vacancies(ctx: MonthContext, idx: np.ndarray, rng: np.random.Generator
-                         ) -> np.ndarray:
-    """Place ``idx`` into open vacancies of their segment; returns those placed."""
+def cover_ui(ctx: MonthContext, hired: np.ndarray) -> None:
+    """Firm employees join unemployment insurance at the observed coverage rate."""
+    w = ctx.workers
+    w.ui_covered[hired] = ctx.draws.uniform(Purpose.UI_COVERAGE, ctx.t, hired) < (
+        ctx.demography.ui_coverage)
+
+
+def vacancy_slots(ctx: MonthContext, segment: int, vac: np.ndarray, m: int) -> np.ndarray:
+    """The firms of ``m`` open vacancies of a segment, drawn without replacement.
+
+    Each open slot (firm f, its k-th vacancy) has a counter-based key, so the same slots are
+    drawn in a scenario and its counterfactual as long as the vacancies are the same.
+    """
+    f = ctx.firms
+    v = np.where(f.segment == segment, vac, 0)
+    firms = np.repeat(np.arange(f.capacity), v)
+    rank = np.arange(firms.size) - np.repeat(np.cumsum(v) - v, v)
+    slot_id = firms.astype(np.int64) * 64 + np.minimum(rank, 63)
+    keys = ctx.draws.bits(Purpose.VACANCY_KEY, ctx.t, slot_id)
+    if m <= 0:
+        return firms[:0]
+    best = np.argpartition(keys, m - 1)[:m]
+    return firms[best[np.argsort(keys[best], kind="stable")]]
+
+
+def hire_into_vacancies(ctx: MonthContext, idx: np.ndarray, purpose: int) -> np.ndarray:
+    """Place ``idx`` into open vacancies of their segment, in a random order keyed by
+    ``purpose``; returns those placed (sorted)."""
     w, f = ctx.workers, ctx.firms
     if idx.size == 0:
         return idx
@@ -172,13 +202,11 @@ def hire_into_vacancies(ctx: MonthContext, idx: np.ndarray, rng: np.random.Gener
     placed = []
     for segment in (0, 1):
         who = idx[w.college[idx] == bool(segment)]
-        v = np.where(f.segment == segment, vac, 0)
-        slots = np.repeat(np.arange(f.capacity), v)
-        m = min(who.size, slots.size)
+        m = min(who.size, int(vac[f.segment == segment].sum()))
         if m == 0:
             continue
-        who = who[rng.permutation(who.size)[:m]]
-        chosen = slots[rng.choice(slots.size, size=m, replace=False)]
+        who = ctx.draws.order(purpose, ctx.t, who)[:m]
+        chosen = vacancy_slots(ctx, segment, vac, m)
         w.firm[who] = chosen
         f.employment += np.bincount(chosen, minlength=f.capacity).astype(np.int32)
         placed.append(np.sort(who))
@@ -187,10 +215,10 @@ def hire_into_vacancies(ctx: MonthContext, idx: np.ndarray, rng: np.random.Gener
 
 def firm_turnover(ctx: MonthContext) -> None:
     """Firm exit (its workers are laid off), entry, and layoffs where demand fell."""
-    w, f, p, rng = ctx.workers, ctx.firms, ctx.params, ctx.rng[Stream.FIRMS]
+    w, f, p, d, t = ctx.workers, ctx.firms, ctx.params, ctx.draws, ctx.t
     if not ctx.stripped:
         alive = np.flatnonzero(f.alive[: f.n_used])
-        exiting = bernoulli(alive, p["firms.exit_rate"], rng)
+        exiting = d.chance(Purpose.FIRM_EXIT, t, alive, p["firms.exit_rate"])
         if exiting.size:
             f.alive[exiting] = False
             dying = np.zeros(f.capacity, dtype=bool)
@@ -199,21 +227,24 @@ def firm_turnover(ctx: MonthContext) -> None:
             laid_off = employed[dying[w.firm[employed]]]
             leave_firm(w, f, laid_off)
             to_unemployed(ctx, laid_off, Flow.FIRM_EXIT)
-            # Entrants replace exits in expectation, drawn like a random incumbent.
-            n_new = rng.binomial(alive.size, p["firms.exit_rate"])
-            like = alive[rng.integers(0, alive.size, n_new)]
-            new = f.claim(n_new)
-            for col in ("size_class", "sector", "segment", "base_target"):
-                getattr(f, col)[new] = getattr(f, col)[like]
-            f.offset[new] = rng.random(n_new)
-            f.employment[new] = 0
-            f.alive[new] = True
+        # Entrants replace exits in expectation, drawn like a random incumbent.
+        n_new = int(np.floor(alive.size * p["firms.exit_rate"]
+                             + d.scalar(Purpose.FIRM_ENTRY, t, 0)))
+        pick = d.uniform(Purpose.FIRM_ENTRY, t, np.arange(1, n_new + 1))
+        like = alive[(pick * alive.size).astype(np.int64)]
+        new = f.claim(n_new)
+        for col in ("size_class", "sector", "segment", "base_target"):
+            getattr(f, col)[new] = getattr(f, col)[like]
+        f.offset[new] = d.uniform(Purpose.FIRM_OFFSET, t, new)
+        f.employment[new] = 0
+        f.alive[new] = True
     # Demand below employment: firms shed the excess at once.
     excess = np.maximum(f.employment - f.targets(ctx.demand_index), 0)
     excess[~f.alive] = 0
     if excess.any():
         employed = _in_state(w, State.EMPLOYED)
-        employed = employed[rng.permutation(employed.size)]
+        employed = employed[excess[w.firm[employed]] > 0]
+        employed = d.order(Purpose.DEMAND_LAYOFF_ORDER, t, employed)
         firm_of = w.firm[employed]
         order = np.argsort(firm_of, kind="stable")
         sorted_firms = firm_of[order]
@@ -227,7 +258,7 @@ def firm_turnover(ctx: MonthContext) -> None:
 def separations(ctx: MonthContext) -> None:
     """Layoffs (firm hazard by size class and sector), quits, seasonal migrant separations,
     exits from self-employment and flexible work, and the end of public-post terms."""
-    w, f, p, rng = ctx.workers, ctx.firms, ctx.params, ctx.rng[Stream.SEPARATIONS]
+    w, f, p, d, t = ctx.workers, ctx.firms, ctx.params, ctx.draws, ctx.t
     s = p["flows.separation_rate"]
     employed = _in_state(w, State.EMPLOYED)
     firm = w.firm[employed]
@@ -250,7 +281,7 @@ def separations(ctx: MonthContext) -> None:
     if fx is not None and fx.separation_multiplier is not None:
         layoff_p = layoff_p * fx.separation_multiplier[employed]
         quit_p = quit_p * fx.separation_multiplier[employed]
-    draw = rng.random(employed.size)
+    draw = d.uniform(Purpose.SEPARATION, t, employed)
     if not ctx.stripped:
         seasonal = p["seasonality.migrant_separation_multiplier"][ctx.calendar_month - 1]
         migrant = w.rural_hukou[employed]
@@ -266,11 +297,10 @@ def separations(ctx: MonthContext) -> None:
         to_unemployed(ctx, idx, flow)
     if ctx.stripped:
         return
-    to_unemployed(ctx, bernoulli(_in_state(w, State.SELF_EMPLOYED),
-                                 p["flows.self_employed_exit_rate"], rng),
-                  Flow.SELF_EMPLOYMENT_EXIT)
-    to_unemployed(ctx, bernoulli(_in_state(w, State.FLEXIBLE), p["flows.flexible_exit_rate"],
-                                 rng), Flow.FLEXIBLE_EXIT)
+    to_unemployed(ctx, d.chance(Purpose.SELF_EMPLOYMENT_EXIT, t, _in_state(w, State.SELF_EMPLOYED),
+                                p["flows.self_employed_exit_rate"]), Flow.SELF_EMPLOYMENT_EXIT)
+    to_unemployed(ctx, d.chance(Purpose.FLEXIBLE_EXIT, t, _in_state(w, State.FLEXIBLE),
+                                p["flows.flexible_exit_rate"]), Flow.FLEXIBLE_EXIT)
 
 
 def public_posts(ctx: MonthContext) -> None:
@@ -278,13 +308,13 @@ def public_posts(ctx: MonthContext) -> None:
     unemployed with employment difficulty (placements beyond that are instruments)."""
     if ctx.stripped:
         return
-    w, p, rng = ctx.workers, ctx.params, ctx.rng[Stream.PARTICIPATION]
+    w, p = ctx.workers, ctx.params
     posts = _in_state(w, State.PUBLIC_POST)
     ending = posts[w.spell[posts] >= int(p["flows.public_post_duration_months"])]
     to_unemployed(ctx, ending, Flow.PUBLIC_POST_END)
     pool = _in_state(w, State.UNEMPLOYED)
     pool = pool[((w.groups[pool] & Group.DIFFICULTY) > 0) & (w.spell[pool] >= 1)]
-    take = pool[np.sort(rng.permutation(pool.size)[: ending.size])]
+    take = np.sort(ctx.draws.order(Purpose.POST_REFILL_ORDER, ctx.t, pool)[: ending.size])
     ctx.ledger.move(take, State.PUBLIC_POST, Flow.PUBLIC_POST_PLACEMENT)
     w.registered[take] = False
 
@@ -293,18 +323,19 @@ def rural_moves(ctx: MonthContext) -> None:
     """Rural workers below retirement age start off-farm search; migrants return home."""
     if ctx.stripped:
         return
-    w, p, rng = ctx.workers, ctx.params, ctx.rng[Stream.RURAL]
+    w, p, d, t = ctx.workers, ctx.params, ctx.draws, ctx.t
     rural = _in_state(w, State.RURAL_WORK)
     ret = np.where(w.female[rural], p["population.retirement_age_female"],
                    p["population.retirement_age_male"]) * MONTHS_PER_YEAR
-    movers = bernoulli(rural[w.age_months[rural] < ret], p["rural.transfer_rate"], rng)
+    movers = d.chance(Purpose.RURAL_TRANSFER, t, rural[w.age_months[rural] < ret],
+                      p["rural.transfer_rate"])
     to_unemployed(ctx, movers, Flow.RURAL_TRANSFER)
     w.transfer_pending[movers] = True
     w.groups[movers] |= np.uint8(Group.MIGRANT)
     urban_workers = _in_state(w, State.EMPLOYED, State.FLEXIBLE, State.SELF_EMPLOYED,
                               State.UNEMPLOYED)
     migrants = urban_workers[w.rural_hukou[urban_workers]]
-    back = bernoulli(migrants, p["rural.return_rate"], rng)
+    back = d.chance(Purpose.RURAL_RETURN, t, migrants, p["rural.return_rate"])
     leave_firm(w, ctx.firms, back[w.firm[back] >= 0])
     ctx.ledger.move(back, State.RURAL_WORK, Flow.RURAL_RETURN)
     w.urban[back] = False
@@ -316,16 +347,18 @@ def participation(ctx: MonthContext) -> None:
     """Searchers give up (labour-force exit); inactive people of working age start searching."""
     if ctx.stripped:
         return
-    w, p, rng = ctx.workers, ctx.params, ctx.rng[Stream.PARTICIPATION]
+    w, p, d, t = ctx.workers, ctx.params, ctx.draws, ctx.t
     searching = _in_state(w, State.UNEMPLOYED)
-    quitters = bernoulli(searching[w.spell[searching] >= 1], p["flows.lf_exit_rate"], rng)
+    quitters = d.chance(Purpose.LF_EXIT, t, searching[w.spell[searching] >= 1],
+                        p["flows.lf_exit_rate"])
     ctx.ledger.move(quitters, State.INACTIVE, Flow.LF_EXIT)
     w.registered[quitters] = False
     inactive = _in_state(w, State.INACTIVE)
     ret = np.where(w.female[inactive], p["population.retirement_age_female"],
                    p["population.retirement_age_male"]) * MONTHS_PER_YEAR
     eligible = inactive[(w.age_months[inactive] < ret) & (w.spell[inactive] >= 1)]
-    to_unemployed(ctx, bernoulli(eligible, p["flows.lf_entry_rate"], rng), Flow.LF_ENTRY)
+    to_unemployed(ctx, d.chance(Purpose.LF_ENTRY, t, eligible, p["flows.lf_entry_rate"]),
+                  Flow.LF_ENTRY)
 
 
 def self_and_flexible_entry(ctx: MonthContext) -> tuple[np.ndarray, np.ndarray]:
@@ -335,19 +368,19 @@ def self_and_flexible_entry(ctx: MonthContext) -> tuple[np.ndarray, np.ndarray]:
     searching = searching[w.spell[searching] >= 1]
     if ctx.stripped:
         return searching[:0], searching[:0]
-    founders = bernoulli(searching, p["flows.startup_rate"], ctx.rng[Stream.SELF_EMPLOYMENT])
+    founders = ctx.draws.chance(Purpose.STARTUP, ctx.t, searching, p["flows.startup_rate"])
     ctx.ledger.move(founders, State.SELF_EMPLOYED, Flow.STARTUP)
     w.registered[founders] = False
     new = f.claim(founders.size)
-    f.size_class[new] = 0
+    f.size_class[new] = SizeClass.MICRO
     f.segment[new] = w.college[founders]
-    f.sector[new] = 1
+    f.sector[new] = TERTIARY
     f.base_target[new] = p["firms.startup_hires_per_founder"]
-    f.offset[new] = ctx.rng[Stream.SELF_EMPLOYMENT].random(new.size)
+    f.offset[new] = ctx.draws.uniform(Purpose.FIRM_OFFSET, ctx.t, new)
     f.employment[new] = 0
     f.alive[new] = True
     rest = np.setdiff1d(searching, founders, assume_unique=True)
-    flex = bernoulli(rest, p["flows.flexible_entry_rate"], ctx.rng[Stream.FLEXIBLE])
+    flex = ctx.draws.chance(Purpose.FLEXIBLE_ENTRY, ctx.t, rest, p["flows.flexible_entry_rate"])
     ctx.ledger.move(flex, State.FLEXIBLE, Flow.FLEXIBLE_ENTRY)
     w.registered[flex] = False
     return founders, flex

@@ -36,7 +36,7 @@ from model.indicators import measure
 from model.ledger import Ledger
 from model.params import ParameterSet
 from model.population import build_population
-from model.rng import Stream, streams
+from model.rng import Draws, Stream, streams
 
 __all__ = ["LabourMarket"]
 
@@ -99,6 +99,7 @@ class LabourMarket(mesa.Model):
         self.replicate = int(replicate)
         self.stripped = stripped
         self.streams = streams(self.seed_value, self.replicate)
+        self.draws = Draws(self.seed_value, self.replicate)
         self.workers, self.firms, self.demography = build_population(
             self.params, self.persons_per_agent, months, self.streams[Stream.POPULATION]
         )
@@ -134,7 +135,8 @@ class LabourMarket(mesa.Model):
         period = self.calendar[t]
         ctx = MonthContext(
             workers=self.workers, firms=self.firms, ledger=self.ledger, params=self.params,
-            demography=self.demography, rng=self.streams, calendar_month=period.month,
+            demography=self.demography, rng=self.streams, draws=self.draws, t=t,
+            calendar_month=period.month,
             demand_index=float(self.demand[t]), stripped=self.stripped,
             effects=self.effects, finding_rate=self.finding_rate,
         )

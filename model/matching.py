@@ -8,7 +8,8 @@ function of Petrongolo & Pissarides (2001),
 rounded without bias. The M hires are drawn among searchers without replacement with
 probability proportional to search weight (efficiency of the group, plus what instruments add),
 using exponential keys: the M smallest ``E_i / w_i`` with ``E_i ~ Exp(1)`` (Efraimidis &
-Spirakis 2006). Each hire fills a vacancy drawn uniformly among the segment's open slots.
+Spirakis 2006), ``E_i`` counter-based so a searcher keeps its key in a counterfactual. Each
+hire fills a vacancy drawn uniformly among the segment's open slots (keyed the same way).
 Only searchers who were already unemployed at the start of the month search.
 """
 
@@ -17,10 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from model.agents import State
-from model.flows import MonthContext
+from model.flows import MonthContext, cover_ui, vacancy_slots
 from model.ledger import Flow
-from model.population import stochastic_round
-from model.rng import Stream
+from model.rng import Purpose
 
 __all__ = ["matches", "match"]
 
@@ -50,18 +50,18 @@ def match(ctx: MonthContext) -> tuple[np.ndarray, float]:
     Search weights are 1, times ``ctx.effects.search_weight`` where instruments raise it,
     times ``matching.college_efficiency`` for college searchers.
     """
-    w, f, p, rng = ctx.workers, ctx.firms, ctx.params, ctx.rng[Stream.MATCHING]
+    w, f, p, d, t = ctx.workers, ctx.firms, ctx.params, ctx.draws, ctx.t
     state = w.state[: w.n_used]
     searching = np.flatnonzero((state == State.UNEMPLOYED) & (w.spell[: w.n_used] >= 1))
     vac = f.vacancies(ctx.demand_index)
     hired_all = []
     for segment in (0, 1):
         who = searching[w.college[searching] == bool(segment)]
-        v_seg = np.where(f.segment == segment, vac, 0)
-        m_exp = matches(who.size, float(v_seg.sum()), p["matching.efficiency"],
+        v_total = int(vac[f.segment == segment].sum())
+        m_exp = matches(who.size, float(v_total), p["matching.efficiency"],
                         p["matching.elasticity"])
-        m = int(min(stochastic_round(m_exp, rng), who.size, v_seg.sum()))
-        keys = rng.exponential(size=who.size)  # one draw per searcher, whatever m is
+        m = int(min(np.floor(m_exp + d.scalar(Purpose.MATCH_COUNT, t, segment)), who.size,
+                    v_total))
         if m == 0:
             continue
         fx = ctx.effects
@@ -69,9 +69,10 @@ def match(ctx: MonthContext) -> tuple[np.ndarray, float]:
                   else fx.search_weight[who])
         if segment == 1:
             weight = weight * p["matching.college_efficiency"]
-        chosen = who[np.argpartition(keys / weight, m - 1)[:m]] if m < who.size else who
-        slots = np.repeat(np.arange(f.capacity), v_seg)
-        firms = slots[rng.choice(slots.size, size=m, replace=False)]
+        keys = -np.log(d.uniform(Purpose.MATCH_KEY, t, who)) / weight
+        chosen = who[np.argpartition(keys, m - 1)[:m]] if m < who.size else who
+        chosen = chosen[np.argsort(keys[np.searchsorted(who, chosen)], kind="stable")]
+        firms = vacancy_slots(ctx, segment, vac, m)
         order = np.argsort(chosen)
         chosen, firms = chosen[order], firms[order]
         w.firm[chosen] = firms
@@ -80,6 +81,5 @@ def match(ctx: MonthContext) -> tuple[np.ndarray, float]:
     hired = np.concatenate(hired_all) if hired_all else searching[:0]
     ctx.ledger.move(hired, State.EMPLOYED, Flow.MATCH)
     w.registered[hired] = False
-    # Firm employees join unemployment insurance at the observed coverage rate.
-    w.ui_covered[hired] = rng.random(hired.size) < ctx.demography.ui_coverage
+    cover_ui(ctx, hired)
     return hired, hired.size / max(searching.size, 1)

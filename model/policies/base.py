@@ -10,8 +10,9 @@ scenario). Each month the model calls, in order,
   flexible entries and before matching;
 - ``end_of_month(ctx, t)``: the built-in evaluation.
 
-Admission draws only from the instrument's own random stream: a zero-budget instrument draws
-nothing and changes nothing, so the run is the baseline bit for bit. Applicants are admitted in
+Admission uses the instrument's own counter-based draws (sub-purposes 0-2 here, 3+ in the
+subclasses): an agent's take-up draw is the same in any scenario, and a zero-budget instrument
+draws nothing and changes nothing, so the run is the baseline bit for bit. Applicants are admitted in
 random order while the budget lasts; the month in which someone is first turned away for lack
 of budget is reported. Nobody is admitted twice by the same instrument.
 
@@ -33,7 +34,7 @@ from model.agents import URBAN_EMPLOYMENT, Group, State, Workers
 from model.flows import MonthContext
 from model.params import ParameterSet
 from model.policies.effects import BaseRates
-from model.rng import instrument_stream
+from model.rng import Draws, Purpose
 
 __all__ = ["GROUP_NAMES", "Instrument", "InstrumentSettings", "searchers", "in_groups"]
 
@@ -92,7 +93,7 @@ class Instrument:
     seed: int
     replicate: int = 0
     evaluate: bool = False
-    rng: np.random.Generator = field(init=False)
+    draws: Draws = field(init=False)
     remaining: float = field(init=False)
     spent: float = field(init=False, default=0.0)
     admitted: int = field(init=False, default=0)  # agents
@@ -102,7 +103,7 @@ class Instrument:
     _seen: np.ndarray | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.rng = instrument_stream(self.seed, self.replicate, self.index)
+        self.draws = Draws(self.seed, self.replicate)
         self.remaining = float(self.settings.budget_yuan)
         self.rates = BaseRates.from_params(self.params)
         self.prepare()
@@ -122,6 +123,14 @@ class Instrument:
         return {}
 
     # -- shared -------------------------------------------------------------------------
+    def purpose(self, j: int) -> int:
+        """Counter-based draw purpose ``j`` of this instrument (see :class:`model.rng.Purpose`)."""
+        return int(Purpose.INSTRUMENT) + 16 * self.index + j
+
+    def uniform(self, j: int, t: int, ids: np.ndarray) -> np.ndarray:
+        """The instrument's counter-based uniforms for ``ids`` (same in a counterfactual)."""
+        return self.draws.uniform(self.purpose(j), t, ids)
+
     @property
     def enabled(self) -> bool:
         """An instrument with no money does nothing at all."""
@@ -146,9 +155,8 @@ class Instrument:
         w = ctx.workers
         if self._seen is None:
             self._seen = np.zeros(w.capacity, dtype=bool)
-        applying = self.rng.random(candidates.size) < self.settings.take_up
-        applicants = candidates[applying]
-        applicants = applicants[self.rng.permutation(applicants.size)]
+        applying = self.uniform(0, t, candidates) < self.settings.take_up
+        applicants = self.draws.order(self.purpose(1), t, candidates[applying])
         cost_agent = cost_per_person * self.persons_per_agent
         affordable = int(np.floor(self.remaining / cost_agent + 1e-9)) if cost_agent > 0 else (
             applicants.size)
@@ -168,7 +176,7 @@ class Instrument:
         if self.evaluate and n:
             pool = candidates[~applying]
             pool = pool[~self._seen[pool]]
-            controls = np.sort(self.rng.choice(pool, size=min(n, pool.size), replace=False))
+            controls = np.sort(self.draws.order(self.purpose(2), t, pool)[:n])
             self._seen[controls] = True
         if n:
             self.cohorts.append(Cohort(t, chosen, controls, w.state[chosen].copy()))

@@ -41,7 +41,7 @@ class EntrepreneurshipLoan(Instrument):
             firms = self.firm_of[c.month]
             running = (w.state[c.members] == State.SELF_EMPLOYED) & f.alive[firms]
             founders, firms = c.members[running], firms[running]
-            closing = self.rng.random(founders.size) < self.exit_hazard
+            closing = self.uniform(3, t, founders) < self.exit_hazard
             if not closing.any():
                 continue
             dead = np.zeros(f.capacity, dtype=bool)
@@ -70,7 +70,7 @@ class EntrepreneurshipLoan(Instrument):
         f.segment[new] = w.college[founders]
         f.sector[new] = TERTIARY
         f.base_target[new] = self.hires
-        f.offset[new] = self.rng.random(new.size)
+        f.offset[new] = self.uniform(4, t, new)
         f.employment[new] = 0
         f.alive[new] = True
         self.firm_of[t] = new

@@ -34,7 +34,7 @@ class FlexibleEmploymentSupport(Instrument):
         # A share would have taken flexible work anyway: they are paid for but not moved by
         # the programme (the core's own flexible entry already moves people like them).
         keep = int(round(supported.size * (1 - float(self.settings.values["deadweight"]))))
-        extra = np.sort(supported[self.rng.permutation(supported.size)[:keep]])
+        extra = np.sort(self.draws.order(self.purpose(3), t, supported)[:keep])
         ctx.ledger.move(extra, State.FLEXIBLE, Flow.FLEXIBLE_ENTRY)
         w.registered[extra] = False
         ctx.new_hires.append(extra)

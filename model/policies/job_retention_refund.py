@@ -40,7 +40,7 @@ class JobRetentionRefund(Instrument):
         f, w = ctx.firms, ctx.workers
         if self.covered_from < 0 and self.active(t):
             alive = np.flatnonzero(f.alive)
-            alive = alive[self.rng.permutation(alive.size)]
+            alive = self.draws.order(self.purpose(3), t, alive)
             per_agent = float(self.settings.values["spending_per_firm_yuan"]) * (
                 self.persons_per_agent)
             n = min(alive.size, int(np.floor(self.remaining / per_agent + 1e-9)))

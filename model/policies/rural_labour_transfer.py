@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.agents import Group, State
-from model.flows import MonthContext, hire_into_vacancies, to_unemployed
+from model.flows import MonthContext, cover_ui, hire_into_vacancies, to_unemployed
 from model.ledger import Flow
 from model.policies.base import Instrument
 
@@ -44,17 +44,18 @@ class RuralLabourTransfer(Instrument):
         # Of the organised transfers, (1 - deadweight) are extra movers; the others were moving
         # anyway and are taken from this month's spontaneous movers (who stay counted once).
         n_extra = int(round(joined.size * (1 - float(self.settings.values["deadweight"]))))
-        extra = np.sort(joined[self.rng.permutation(joined.size)[:n_extra]])
+        extra = np.sort(self.draws.order(self.purpose(3), t, joined)[:n_extra])
         n_anyway = min(joined.size - n_extra, movers_now.size)
-        moving_anyway = np.sort(self.rng.choice(movers_now, size=n_anyway, replace=False))
+        moving_anyway = np.sort(self.draws.order(self.purpose(4), t, movers_now)[:n_anyway])
         to_unemployed(ctx, extra, Flow.RURAL_TRANSFER)
         w.transfer_pending[extra] = True
         w.groups[extra] |= np.uint8(Group.MIGRANT)
         w.rural_hukou[extra] = True
         organised = np.sort(np.concatenate([moving_anyway, extra]))
-        hired = hire_into_vacancies(ctx, organised, self.rng)
+        hired = hire_into_vacancies(ctx, organised, self.purpose(5))
         ctx.ledger.move(hired, State.EMPLOYED, Flow.MATCH)
         w.registered[hired] = False
+        cover_ui(ctx, hired)
         ctx.new_hires.append(hired)
         self.placed += hired.size
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.agents import State
-from model.flows import MonthContext, hire_into_vacancies, to_unemployed
+from model.flows import MonthContext, cover_ui, hire_into_vacancies, to_unemployed
 from model.ledger import Flow
 from model.policies.base import Instrument, searchers
 from model.policies.effects import solve_phases
@@ -47,10 +47,10 @@ class VocationalTraining(Instrument):
                 ctx.effects.worker_array("search_weight", w.capacity)[c.members] = m
                 ctx.effects.worker_array("separation_multiplier", w.capacity)[c.members] = 1 / m
             elif in_course.size:
-                leave = in_course[self.rng.random(in_course.size)
-                                  < self.lockin * ctx.finding_rate]
-                hired = hire_into_vacancies(ctx, leave, self.rng)
+                leave = in_course[self.uniform(3, t, in_course) < self.lockin * ctx.finding_rate]
+                hired = hire_into_vacancies(ctx, leave, self.purpose(4))
                 ctx.ledger.move(hired, State.EMPLOYED, Flow.PROGRAMME_EXIT)
+                cover_ui(ctx, hired)
                 ctx.new_hires.append(hired)
 
     def before_matching(self, ctx: MonthContext, t: int) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.agents import Group, State
-from model.flows import MonthContext, to_unemployed
+from model.flows import MonthContext, cover_ui, to_unemployed
 from model.ledger import Flow
 from model.policies.base import Instrument, searchers
 from model.policies.effects import solve_phases
@@ -45,13 +45,13 @@ class YouthInternship(Instrument):
                 continue
             here = w.state[c.members] == State.INTERNSHIP
             interns, hosts = c.members[here], self.host[c.month][here]
-            keep = (self.rng.random(interns.size) < self.retention) & f.alive[hosts]
+            keep = (self.uniform(3, t, interns) < self.retention) & f.alive[hosts]
             ctx.ledger.move(interns[keep], State.EMPLOYED, Flow.PROGRAMME_EXIT)
             w.firm[interns[keep]] = hosts[keep]
             added = np.bincount(hosts[keep], minlength=f.capacity)
             f.employment += added.astype(np.int32)
             f.base_target += added
-            w.ui_covered[interns[keep]] = True
+            cover_ui(ctx, interns[keep])
             self.retained += int(keep.sum())
             to_unemployed(ctx, interns[~keep], Flow.PROGRAMME_EXIT)
             self.not_retained.append(interns[~keep])
@@ -73,7 +73,8 @@ class YouthInternship(Instrument):
             mine = w.college[admitted] == bool(seg)
             alive = np.flatnonzero(f.alive & (f.segment == seg))
             if mine.any() and alive.size:
-                hosts[mine] = alive[self.rng.integers(0, alive.size, int(mine.sum()))]
+                pick = self.uniform(4, t, admitted[mine])
+                hosts[mine] = alive[(pick * alive.size).astype(np.int64)]
         self.host[t] = hosts
         ctx.ledger.move(admitted, State.INTERNSHIP, Flow.PROGRAMME_ENTRY)
         w.registered[admitted] = False
