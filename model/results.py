@@ -127,7 +127,7 @@ class Results:
         if self.attribution is not None and len(self.attribution):
             table = self.attribution.copy()
             for c in ("spending_yuan", "participants", "attributable_new_urban_jobs",
-                      "cost_per_job_yuan"):
+                      "cost_per_job_yuan", "delta_urban_employed", "cost_per_employed_yuan"):
                 table[c] = table[c].round(0)
             table["delta_surveyed_rate_pp"] = table["delta_surveyed_rate_pp"].round(3)
             lines += ["", "attribution (scenario minus scenario without the instrument):",

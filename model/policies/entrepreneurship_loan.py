@@ -4,7 +4,8 @@ Eligible searchers who apply and are funded become self-employed founders; each 
 new micro firm that hires ``jobs_per_founder_gross - 1`` people (the founder is the first
 job; Yunnan/Shaanxi/Henan administrative tallies). Supported start-ups survive to 30 months
 with probability ``survival_30m`` (Caliendo & Kritikos 2010): the instrument adds the exit
-hazard beyond the core's self-employment exit. Net jobs are not imposed: they are what the
+hazard beyond the core's self-employment and firm exits (a start-up whose founder leaves closes,
+and a founder whose firm closes searches again). Net jobs are not imposed: they are what the
 model's counterfactual (same run without loans) gives, and the tests hold them to the
 evidence's net range. Cost per loan: ``unit_cost_yuan`` (fiscal cost); loan volume is reported.
 """
@@ -32,27 +33,36 @@ class EntrepreneurshipLoan(Instrument):
         v = self.settings.values
         self.hires = float(v["jobs_per_founder_gross"]) - 1.0
         total = 1.0 - float(v["survival_30m"]) ** (1.0 / 30.0)
-        self.exit_hazard = max(total - float(self.params["flows.self_employed_exit_rate"]), 0.0)
+        core = float(self.params["flows.self_employed_exit_rate"]) + float(
+            self.params["firms.exit_rate"])
+        self.exit_hazard = max(total - core, 0.0)
         self.firm_of: dict[int, np.ndarray] = {}
 
     def before_separations(self, ctx: MonthContext, t: int) -> None:
         w, f = ctx.workers, ctx.firms
         for c in self.cohorts:
             firms = self.firm_of[c.month]
-            running = (w.state[c.members] == State.SELF_EMPLOYED) & f.alive[firms]
-            founders, firms = c.members[running], firms[running]
-            closing = self.uniform(3, t, founders) < self.exit_hazard
-            if not closing.any():
-                continue
-            dead = np.zeros(f.capacity, dtype=bool)
-            dead[firms[closing]] = True
-            f.alive[firms[closing]] = False
-            staff = np.flatnonzero((w.state[: w.n_used] == State.EMPLOYED)
-                                   & (w.firm[: w.n_used] >= 0))
-            staff = staff[dead[w.firm[staff]]]
-            leave_firm(w, f, staff)
-            to_unemployed(ctx, staff, Flow.FIRM_EXIT)
-            to_unemployed(ctx, founders[closing], Flow.SELF_EMPLOYMENT_EXIT)
+            founder_in = w.state[c.members] == State.SELF_EMPLOYED
+            firm_alive = f.alive[firms]
+            drawn = self.uniform(3, t, c.members) < self.exit_hazard
+            close_firm = firm_alive & (~founder_in | drawn)
+            stop_founder = founder_in & (~firm_alive | drawn)
+            self._close(ctx, firms[close_firm])
+            to_unemployed(ctx, c.members[stop_founder], Flow.SELF_EMPLOYMENT_EXIT)
+
+    def _close(self, ctx: MonthContext, firms: np.ndarray) -> None:
+        """Close start-ups: their employees are laid off."""
+        if firms.size == 0:
+            return
+        w, f = ctx.workers, ctx.firms
+        dead = np.zeros(f.capacity, dtype=bool)
+        dead[firms] = True
+        f.alive[firms] = False
+        n = w.n_used
+        staff = np.flatnonzero(w.state[:n] == State.EMPLOYED)
+        staff = staff[dead[w.firm[staff]]]
+        leave_firm(w, f, staff)
+        to_unemployed(ctx, staff, Flow.FIRM_EXIT)
 
     def before_matching(self, ctx: MonthContext, t: int) -> None:
         if not self.active(t):

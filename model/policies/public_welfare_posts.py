@@ -3,7 +3,10 @@
 Hard-to-employ searchers (employment difficulty, poverty-alleviated, fishermen who stopped
 fishing) are placed in time-limited posts (state PUBLIC_POST) for ``term_months``, paid
 ``wage_share_of_minimum_wage`` x minimum wage, committed at entry. After the term they search
-again with no after-effect (evidence: 0 pp, CKW "negligible, or even negative").
+again; their search weight is solved so that their employment 12 months after exit is
+``effect_pp_after_exit`` away from non-participants' (evidence: 0 pp, CKW "negligible, or even
+negative"). Without it, leaving a post straight into search at the same time as everyone of the
+cohort would leave them behind through discouraged exits from the labour force.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from model.agents import State
 from model.flows import MonthContext, to_unemployed
 from model.ledger import Flow
 from model.policies.base import Instrument, searchers
+from model.policies.effects import solve_phases
 
 
 class PublicWelfarePosts(Instrument):
@@ -26,6 +30,8 @@ class PublicWelfarePosts(Instrument):
         v = self.settings.values
         self.term = int(v["term_months"])
         self.cost = float(v["wage_share_of_minimum_wage"]) * float(v["minimum_wage"]) * self.term
+        self.after = solve_phases(self.rates, {2 * self.term: float(v["effect_pp_after_exit"])},
+                                  programme_months=self.term, lockin=0.0)[0][1]
 
     def before_separations(self, ctx: MonthContext, t: int) -> None:
         w = ctx.workers
@@ -33,6 +39,9 @@ class PublicWelfarePosts(Instrument):
             if t - c.month == self.term:
                 ending = c.members[w.state[c.members] == State.PUBLIC_POST]
                 to_unemployed(ctx, ending, Flow.PUBLIC_POST_END)
+        left = self.members(since_entry=(self.term, 10**6), t=t)
+        if left.size:
+            ctx.effects.worker_array("search_weight", w.capacity)[left] = self.after
 
     def before_matching(self, ctx: MonthContext, t: int) -> None:
         if not self.active(t):
