@@ -60,6 +60,7 @@ class RunSettings(BaseModel):
 
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")
     description: str = ""
+    extends: str | None = None  # a scenario file (relative path) whose tables this one amends
     start: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     months: int = Field(ge=1, le=600)
     parameters: str = "default"
@@ -134,6 +135,38 @@ class Scenario(BaseModel):
         return value
 
 
+def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _with_base(raw: dict[str, Any], path: Path, seen: set[Path]) -> dict[str, Any]:
+    """Resolve ``scenario.extends``: the base file's tables, amended by this file's."""
+    parent = raw.get("scenario", {}).get("extends") if isinstance(raw.get("scenario"), dict) else None
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: field 'scenario.extends': must be a file path")
+    base_path = (path.parent / parent).resolve()
+    if base_path in seen or base_path == path.resolve():
+        raise ScenarioError(f"{path}: field 'scenario.extends': circular reference to {parent}")
+    if not base_path.is_file():
+        raise ScenarioError(f"{path}: field 'scenario.extends': {parent} not found")
+    try:
+        base = tomllib.loads(base_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{base_path}: not valid TOML: {exc}") from exc
+    base = _with_base(base, base_path, seen | {path.resolve()})
+    merged = _merge(base, raw)
+    merged["scenario"].pop("extends", None)
+    return merged
+
+
 def _line_of(text: str, key: str) -> int | None:
     """Best-effort line number of a key in the TOML text."""
     pattern = re.compile(rf'^\s*"?{re.escape(key)}"?\s*=', re.MULTILINE)
@@ -173,6 +206,7 @@ def load_scenario(path: Path | str) -> LoadedScenario:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from exc
+    raw = _with_base(raw, path, set())
     try:
         spec = Scenario.model_validate(raw)
     except ValidationError as exc:
