@@ -1,4 +1,4 @@
-"""Command line: ``jobsim run``, ``jobsim forecast``.
+"""Command line: ``jobsim run``, ``compare``, ``calibrate``, ``forecast``.
 
 Errors in the user's input (scenario, parameters, data) print one clear message naming file
 and field, exit with status 2, and leave no output folder behind.
@@ -39,6 +39,19 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, required=True, help="output folder")
     run.add_argument("--seed", type=_non_negative_int, default=None)
     run.add_argument("--persons-per-agent", type=_positive_float, default=None)
+    cmp_ = sub.add_parser("compare", help="compare scenarios over replications; HTML report")
+    cmp_.add_argument("scenarios", type=Path, nargs="+", help="scenario TOML files")
+    cmp_.add_argument("--replications", type=int, default=20)
+    cmp_.add_argument("--out", type=Path, required=True, help="output folder")
+    cmp_.add_argument("--workers", type=int, default=None, help="local processes")
+    cmp_.add_argument("--scheduler", default=None, help="Dask scheduler address")
+    cmp_.add_argument("--seed", type=_non_negative_int, default=None)
+    cmp_.add_argument("--persons-per-agent", type=_positive_float, default=None)
+    cal = sub.add_parser("calibrate", help="fit parameters to the record (simulated moments)")
+    cal.add_argument("config", type=Path, help="calibration TOML file")
+    cal.add_argument("--out", type=Path, required=True, help="fitted parameter file to write")
+    cal.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    cal.add_argument("--workers", type=int, default=2)
     fc = sub.add_parser("forecast", help="forecast and backtest the headline series")
     fc.add_argument("--out", type=Path, required=True, help="output folder")
     fc.add_argument("--include-memory", action="store_true",
@@ -69,13 +82,33 @@ def _forecast(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from model.compare.cli import run_compare
+
+    run_compare(scenarios=args.scenarios, out=args.out, replications=args.replications,
+                workers=args.workers, scheduler=args.scheduler, seed=args.seed,
+                persons_per_agent=args.persons_per_agent)
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from calibration.cli import run_calibrate
+
+    try:
+        run_calibrate(args.config, args.out, resume=args.resume, workers=args.workers)
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from exc
+    return 0
+
+
+COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast": _forecast}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``jobsim`` console script."""
     args = _parser().parse_args(argv)
     try:
-        if args.command == "run":
-            return _run(args)
-        return _forecast(args)
+        return COMMANDS[args.command](args)
     except (ScenarioError, ParameterError, DataError, FileExistsError) as exc:
         print(f"jobsim: error: {exc}", file=sys.stderr)
         return 2
