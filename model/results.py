@@ -38,6 +38,13 @@ LABELS = {
     "registered_urban_unemployment_rate": "城镇登记失业率 / registered urban unemployment rate",
     "new_rural_labour_transfer": "新增农村劳动力转移就业 / new rural labour transfer",
     "unemployment_insurance_participants": "失业保险参保 / unemployment-insurance participants",
+    "subsidised_vocational_training": "政府补贴性职业技能培训 / subsidised vocational training",
+    "youth_internships": "青年见习 / youth internships",
+    "full_employment_communities_share": "充分就业社区 / full-employment communities",
+    "full_employment_villages_share": "充分就业村 / full-employment villages",
+    "graduates_employment_level": "高校毕业生就业水平 / graduates' employment level",
+    "poverty_alleviated_migrant_work_volume": "脱贫人口务工规模 / poverty-alleviated workers' volume",
+    "zero_employment_families": "零就业家庭 / zero-employment families",
 }
 
 
@@ -65,8 +72,20 @@ def _compare(value: float, target: float, comparison: str) -> bool:
     return value >= target if comparison == ">=" else value <= target
 
 
-def judge_targets(monthly: pd.DataFrame, plan: str = "hunan_2021") -> dict[str, Any]:
-    """Each plan target with the simulated value of its last year and whether it is met."""
+#: Plan targets that are programme outputs: (instrument, output key in its summary).
+PROGRAMME_TARGETS: dict[str, tuple[str, str]] = {
+    "subsidised_vocational_training": ("vocational_training", "trainings"),
+    "youth_internships": ("youth_internship", "internships"),
+}
+
+
+def judge_targets(monthly: pd.DataFrame, plan: str = "hunan_2021",
+                  programmes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Each plan target with the simulated value of its last year and whether it is met.
+
+    Programme-output targets (trainings, internships) are read from ``programmes`` (the
+    instruments' summaries); a scenario without the instrument delivers zero.
+    """
     targets = data.plan_targets(plan)
     last_year = monthly["month"].str[:4].iloc[-1]
     year = monthly[monthly["month"].str.startswith(last_year)]
@@ -89,6 +108,11 @@ def judge_targets(monthly: pd.DataFrame, plan: str = "hunan_2021") -> dict[str, 
                 entry["annual_average"] = avg
                 met = met and _compare(avg, entry["target"], row["comparison"])
             entry["met"] = bool(met)
+        elif name in PROGRAMME_TARGETS and programmes is not None:
+            kind, key = PROGRAMME_TARGETS[name]
+            value = float(programmes.get(kind, {}).get(key, 0.0))
+            entry["value"] = value
+            entry["met"] = bool(_compare(value, entry["target"], row["comparison"]))
         else:
             entry["value"] = None
             entry["met"] = None

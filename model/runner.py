@@ -140,5 +140,7 @@ def run_scenario(
         "git_commit": git_commit(),
         "indicator_definitions": "National Bureau of Statistics; see model/indicators.py",
     }
-    return Results(monthly=monthly, manifest=manifest, targets=judge_targets(monthly),
-                   programmes=programme_outputs(model), attribution=table)
+    programmes = programme_outputs(model)
+    return Results(monthly=monthly, manifest=manifest,
+                   targets=judge_targets(monthly, programmes=programmes),
+                   programmes=programmes, attribution=table)
