@@ -4,7 +4,8 @@
   natural attrition 自然减员 (retirement, death of the urban employed), cumulative from January.
   "Newly employed" = moves into a job (firm, self-employed, flexible, public post) from
   non-employment (search, inactivity, training, rural work, entry) or from an internship;
-  job-to-job moves and the start of an internship are not new jobs. The statistic is administrative: it records a share
+  job-to-job moves and the start of an internship are not new jobs. The statistic is
+  administrative: it records a share
   ``indicators.new_jobs_recording_share`` of those moves (calibrated). The deduction of
   attrition is a switch, ``indicators.deduct_natural_attrition`` (default on), because one
   explainer says it is not deducted.

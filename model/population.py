@@ -191,7 +191,8 @@ def _build_firms(
         ids = f.claim(count)
         f.size_class[ids] = cls
         f.segment[ids] = segment
-        f.sector[ids] = rng.choice(sector_share.size, size=count, p=sector_share / sector_share.sum())
+        f.sector[ids] = rng.choice(sector_share.size, size=count,
+                                   p=sector_share / sector_share.sum())
         f.alive[ids] = True
         f.offset[ids] = rng.random(count)
         w.firm[part] = rng.choice(ids, size=part.size) if part.size else part

@@ -147,7 +147,8 @@ def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 
 def _with_base(raw: dict[str, Any], path: Path, seen: set[Path]) -> dict[str, Any]:
     """Resolve ``scenario.extends``: the base file's tables, amended by this file's."""
-    parent = raw.get("scenario", {}).get("extends") if isinstance(raw.get("scenario"), dict) else None
+    table = raw.get("scenario")
+    parent = table.get("extends") if isinstance(table, dict) else None
     if parent is None:
         return raw
     if not isinstance(parent, str):

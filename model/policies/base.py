@@ -12,9 +12,9 @@ scenario). Each month the model calls, in order,
 
 Admission uses the instrument's own counter-based draws (sub-purposes 0-2 here, 3+ in the
 subclasses): an agent's take-up draw is the same in any scenario, and a zero-budget instrument
-draws nothing and changes nothing, so the run is the baseline bit for bit. Applicants are admitted in
-random order while the budget lasts; the month in which someone is first turned away for lack
-of budget is reported. Nobody is admitted twice by the same instrument.
+draws nothing and changes nothing, so the run is the baseline bit for bit. Applicants are
+admitted in random order while the budget lasts; the month in which someone is first turned
+away for lack of budget is reported. Nobody is admitted twice by the same instrument.
 
 Evaluation: with ``evaluate=True`` every admission month also draws a hold-out control group of
 the same size from eligible non-applicants, excluded from later admission, so participants'

@@ -37,7 +37,7 @@ class JobRetentionRefund(Instrument):
         self.covered_workers = 0
 
     def before_separations(self, ctx: MonthContext, t: int) -> None:
-        f, w = ctx.firms, ctx.workers
+        f = ctx.firms
         if self.covered_from < 0 and self.active(t):
             alive = np.flatnonzero(f.alive)
             alive = self.draws.order(self.purpose(3), t, alive)

@@ -10,7 +10,6 @@ and +5 pp at 24 months (Card, Kluve & Weber 2018; see ``effects.py``).
 
 from __future__ import annotations
 
-import numpy as np
 
 from model.agents import State
 from model.flows import MonthContext, cover_ui, hire_into_vacancies, to_unemployed

@@ -76,7 +76,7 @@ def data_copy(tmp_path: Path) -> Path:
 def test_data_missing_column(data_copy):
     path = data_copy / "national_annual.csv"
     lines = path.read_text().splitlines()
-    path.write_text("\n".join(l.rsplit(",", 1)[0] for l in lines) + "\n")
+    path.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n")
     with pytest.raises(DataError, match=r"national_annual.csv: missing column\(s\) source"):
         load_table("national_annual.csv", data_copy)
 
