@@ -194,7 +194,7 @@ def load_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
 
 
 def raw_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
-    """The cells of one data file as stripped strings, before any schema check.
+    """Return the cells of one data file as stripped strings, before any schema check.
 
     For callers that want to report a problem in their own terms (a series and a period)
     before the typed accessors run; the typed accessors remain the way to get values.

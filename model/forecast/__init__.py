@@ -1,0 +1,16 @@
+"""Forecasts of the headline indicators, backtested, and the ABM's no-new-policy macro path.
+
+Modules, one job each:
+
+``series``    the headline series as pandas objects, read through :mod:`model.data`
+``models``    candidate statsmodels specs (SARIMAX, ETS, UC), fitting, naive benchmarks
+``backtest``  rolling-origin backtests: MASE and 80/95% interval coverage
+``pipeline``  one series end to end: backtest, choose by backtest, refit, forecast
+``paths``     the macro path handed to the ABM (demand index, seasonality, draws)
+``plots``     one figure per series
+``runner``    ``jobsim forecast``: all series, CSVs and plots, written atomically
+``blas``      single-threaded BLAS for the Kalman filter (speed on small machines)
+
+Entry points: :func:`model.forecast.runner.run_forecast` and
+:func:`model.forecast.paths.macro_path`. See ``docs/forecast.md``.
+"""

@@ -18,7 +18,8 @@ rows of one series are directly comparable, and the benchmarks' own rows say whe
 model beats them.
 
 The model used downstream is the one with the lowest MASE pooled over all horizons of the
-common set; benchmarks come first in the order, so a tie goes to the benchmark.
+common set; benchmarks come first in the order, so a tie goes to the benchmark. Intervals do
+not enter the choice; their coverage is reported for judgement.
 
 References
 ----------
@@ -33,10 +34,12 @@ import numpy as np
 import pandas as pd
 
 from model.forecast.models import LEVELS, Spec, candidates, fit_model, model_names
-from model.forecast.series import Series, offset
+from model.forecast.series import Series, publish
 
 __all__ = ["choose", "mase_scale", "origins", "rolling_origin", "score", "SCORE_COLUMNS"]
 
+#: Relative margin by which a later model must beat an earlier one to be chosen.
+TIE_TOLERANCE = 1e-6
 SCORE_COLUMNS = ["series", "model", "horizon", "mase", "coverage80", "coverage95", "n_origins"]
 
 
@@ -48,12 +51,14 @@ def origins(series: Series) -> list[int]:
     """
     values = np.isfinite(series.y.to_numpy(dtype=float))
     seen = np.cumsum(values)
-    out = []
+    out: list[int] = []
     for i in range(len(values) - 1):
         if seen[i] < series.min_train:
             continue
         if series.origin_month and series.y.index[i].month != series.origin_month:
             continue
+        if out and i - out[0] < series.origin_every * len(out):
+            continue  # keep origins origin_every apart, counted from the first
         if values[i + 1: i + 1 + series.backtest_horizon].any():
             out.append(i)
     return out
@@ -90,9 +95,7 @@ def rolling_origin(
                                naive=series.naive)
             if fitted is None:
                 continue
-            frame = fitted.predict(steps)
-            shift = offset(frame.index, series.transform)
-            frame = frame.add(shift, axis=0)
+            frame = publish(fitted.predict(steps), series.transform)
             frame.insert(0, "horizon", np.arange(1, steps + 1))
             frame.insert(0, "origin", y.index[i])
             frame["period"] = frame.index
@@ -163,7 +166,10 @@ def score(series: Series, predictions: pd.DataFrame, models: list[str]) -> pd.Da
 
 
 def choose(predictions: pd.DataFrame, models: list[str]) -> str:
-    """The model with the lowest pooled absolute error on the common set (ties: earliest).
+    """Pick the model with the lowest pooled absolute error on the common set.
+
+    Ties (within a relative ``TIE_TOLERANCE``) go to the earlier model in ``models``; the
+    benchmarks come first.
 
     Falls back to ``"naive"`` when nothing could be scored.
     """
@@ -176,6 +182,8 @@ def choose(predictions: pd.DataFrame, models: list[str]) -> str:
             continue
         mine = common[common["model"] == model]
         error = float(np.mean(np.abs(mine["mean"] - mine["actual"])))
-        if error < best_error:
+        # A challenger must win by more than rounding: near-ties (a local level that has
+        # collapsed to a random walk) go to the earlier, simpler model on every platform.
+        if error < best_error * (1 - TIE_TOLERANCE):
             best, best_error = model, error
     return best

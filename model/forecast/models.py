@@ -6,17 +6,19 @@ sarimax.SARIMAX`), ``ets`` (the linear state-space exponential smoothing,
 (:class:`~statsmodels.tsa.statespace.structural.UnobservedComponents`). All three are state-space
 models, so a missing month is simply skipped by the Kalman filter; nothing is imputed.
 
-Within a family the specification (orders, trend, seasonal) is chosen by AICc, computed on
-the observations that actually enter the likelihood (statsmodels' own ``aicc`` counts missing
-periods as observations). AICc rather than AIC because the samples are tiny. A spec needs at
-least one residual degree of freedom (``n > k``) to be fitted at all; when no spec has a
-defined AICc (``n <= k + 1``) the one with fewest parameters is taken.
+Within a family the specification (orders, trend, seasonal) is chosen by AICc, with ``n``
+the number of non-missing observations (statsmodels' own ``aicc`` counts missing periods as
+observations) and ``k`` the parameters plus the exactly-diffuse initial states. AICc rather
+than AIC because the samples are tiny. A spec needs ``n >= k + 1`` to be fitted at all; when
+no spec has a defined AICc (``n <= k + 1``) the one with fewest parameters is taken. AICc
+across different orders of differencing is only roughly comparable; with samples this short
+no unit-root test would do better.
 
 Benchmarks: ``naive`` carries the last observation forward (for the within-year profile it
 is even accrual, ``y = 0``); ``seasonal_naive`` carries the last observation of the same
-month. Their intervals are those of a (seasonal) random walk with the variance estimated from
-the observed steps, each divided by its gap, which is the random walk's maximum-likelihood
-variance when values are missing.
+month (the naive value for a month not observed yet). Their intervals are those of a
+(seasonal) random walk with the variance estimated from the observed steps, each divided by
+its gap, which is the random walk's maximum-likelihood variance when values are missing.
 
 Every fitted model answers ``predict(steps)`` with columns ``mean, lo80, hi80, lo95, hi95``
 and ``simulate(steps, draws, rng)`` with sample paths; both in model space.
@@ -38,18 +40,20 @@ from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothin
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 from statsmodels.tsa.statespace.structural import UnobservedComponents
 
+from model.forecast.blas import single_threaded_blas
+
 __all__ = [
-    "BENCHMARKS", "FAMILIES", "Fitted", "Spec", "candidates", "fit_model", "harmonics",
-    "model_names",
+    "BENCHMARKS", "FAMILIES", "Fitted", "Spec", "StatsmodelsFit", "candidates", "fit_model",
+    "fit_spec", "harmonics", "model_names", "uc_spec",
 ]
 
 FAMILIES: tuple[str, ...] = ("sarimax", "ets", "uc")
 BENCHMARKS: tuple[str, ...] = ("naive", "seasonal_naive")
 LEVELS: tuple[int, ...] = (80, 95)
 COLUMNS: tuple[str, ...] = ("mean", "lo80", "hi80", "lo95", "hi95")
-#: A forecast whose standard error exceeds this multiple of the training data's spread is
-#: treated as undefined: it comes from a state never pinned down by an observation (a
-#: month never seen, under the approximate-diffuse prior), not from the data.
+#: Safety net: a forecast whose standard error exceeds this multiple of the training data's
+#: spread is treated as undefined (a state no observation pins down). Exact diffuse
+#: initialisation plus the identification check in ``_fit_spec`` should make it unused.
 DIFFUSE_RATIO = 50.0
 
 _CLASSES = {"sarimax": SARIMAX, "ets": ExponentialSmoothing, "uc": UnobservedComponents}
@@ -71,7 +75,7 @@ def _sarimax(order, seasonal=(0, 0, 0, 0), trend="n", k=0) -> Spec:
         name += f"{seasonal}".replace(" ", "")
     name += {"n": "", "c": "+c"}[trend] + (f"+sin{k}" if k else "")
     return Spec("sarimax", name, (("order", order), ("seasonal_order", seasonal),
-                                  ("trend", trend)), k)
+                                  ("trend", trend), ("use_exact_diffuse", True)), k)
 
 
 def _ets(trend=False, damped=False, seasonal=None) -> Spec:
@@ -81,10 +85,15 @@ def _ets(trend=False, damped=False, seasonal=None) -> Spec:
 
 
 def _uc(level: str, seasonal: int | None = None) -> Spec:
-    options: tuple[tuple[str, object], ...] = (("level", level),)
+    options: tuple[tuple[str, object], ...] = (("level", level), ("use_exact_diffuse", True))
     if seasonal:
         options += (("seasonal", seasonal), ("stochastic_seasonal", False))
     return Spec("uc", f"uc({level}{f'+seasonal{seasonal}' if seasonal else ''})", options)
+
+
+def uc_spec(level: str, seasonal: int | None = None) -> Spec:
+    """Build an unobserved-components spec (fixed seasonal dummies when ``seasonal``)."""
+    return _uc(level, seasonal)
 
 
 #: Candidate grids per kind of series; small on purpose (2-3 years of months, 4-9 years).
@@ -93,7 +102,10 @@ GRIDS: dict[str, dict[str, tuple[Spec, ...]]] = {
         "sarimax": (_sarimax((1, 0, 0), trend="c"), _sarimax((0, 1, 0)),
                     _sarimax((1, 1, 0)), _sarimax((0, 1, 1)),
                     _sarimax((1, 0, 0), (1, 0, 0, 12), "c"), _sarimax((0, 1, 0), (1, 0, 0, 12))),
-        "ets": (_ets(), _ets(True, True), _ets(seasonal=12)),
+        # No seasonal ETS: it needs 13 initial states, more than the months observed
+        # before most origins (it never fitted in trials); seasonality is tried by SARIMAX
+        # and UC, whose seasonal states the Kalman filter can leave unobserved.
+        "ets": (_ets(), _ets(True, True)),
         "uc": (_uc("llevel"), _uc("llevel", 12), _uc("lltrend")),
     },
     "annual": {
@@ -111,7 +123,7 @@ GRIDS: dict[str, dict[str, tuple[Spec, ...]]] = {
 
 
 def candidates(kind: str) -> dict[str, tuple[Spec, ...]]:
-    """The default candidate grid for a kind of series (``monthly_rate``, ``annual``, ...)."""
+    """Return the default candidate grid for a kind of series (``monthly_rate``, ...)."""
     return GRIDS[kind]
 
 
@@ -159,8 +171,12 @@ def _future(index: pd.PeriodIndex, steps: int) -> pd.PeriodIndex:
 
 @contextmanager
 def _quiet() -> Iterator[None]:
-    """Silence optimiser chatter for one fit: fits are judged by likelihood and backtest."""
-    with warnings.catch_warnings():
+    """Silence optimiser chatter and run the filter on single-threaded BLAS.
+
+    Fits are judged by likelihood and backtest, not by optimiser warnings; for the BLAS
+    setting see :mod:`model.forecast.blas`.
+    """
+    with warnings.catch_warnings(), single_threaded_blas():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.filterwarnings("ignore", category=UserWarning, module="statsmodels")
         warnings.filterwarnings("ignore", category=RuntimeWarning, module="statsmodels")
@@ -171,11 +187,12 @@ def _quiet() -> Iterator[None]:
 class StatsmodelsFit:
     """A statsmodels results object with the interface above (intervals are its own)."""
 
-    def __init__(self, spec: Spec, results, y: pd.Series, aicc: float):
+    def __init__(self, spec: Spec, results, y: pd.Series, aicc: float, scale: float):
         self.name = spec.name
         self.spec = spec
         self.results = results
         self.aicc = aicc
+        self.scale = scale
         self._index = y.index
         observed = y.dropna()
         spread = float(observed.std(ddof=0)) if len(observed) > 1 else 0.0
@@ -190,13 +207,17 @@ class StatsmodelsFit:
         """Mean and 80/95% bounds from ``get_forecast(steps).summary_frame(alpha)``."""
         with _quiet():
             prediction = self.results.get_forecast(steps, exog=self._exog(steps))
-            frame = prediction.summary_frame(alpha=0.05)
-        mean = frame["mean"].to_numpy(dtype=float)
-        se = frame["mean_se"].to_numpy(dtype=float)
-        undefined = ~np.isfinite(mean) | ~np.isfinite(se) | (se > DIFFUSE_RATIO * self._spread)
-        mean = np.where(undefined, np.nan, mean)
-        se = np.where(undefined, np.nan, se)
-        return _frame(_future(self._index, steps), mean, se)
+            frames = {level: prediction.summary_frame(alpha=1 - level / 100) for level in LEVELS}
+        first = frames[LEVELS[0]]
+        se = first["mean_se"].to_numpy(dtype=float) * self.scale
+        out = {"mean": first["mean"].to_numpy(dtype=float) * self.scale}
+        for level, frame in frames.items():
+            out[f"lo{level}"] = frame["mean_ci_lower"].to_numpy(dtype=float) * self.scale
+            out[f"hi{level}"] = frame["mean_ci_upper"].to_numpy(dtype=float) * self.scale
+        out = pd.DataFrame(out, index=_future(self._index, steps))[list(COLUMNS)]
+        undefined = ~np.isfinite(se) | (se > DIFFUSE_RATIO * self._spread)
+        out.loc[undefined, :] = np.nan
+        return out
 
     def simulate(self, steps: int, draws: int, rng: np.random.Generator) -> np.ndarray:
         """Paths from the end of the sample; the end state is drawn from its filtered law.
@@ -206,37 +227,52 @@ class StatsmodelsFit:
         with _quiet():
             paths = self.results.simulate(steps, anchor="end", repetitions=draws,
                                           exog=self._exog(steps), rng=rng)
-        return np.asarray(paths, dtype=float).reshape(steps, draws)
+        return np.asarray(paths, dtype=float).reshape(steps, draws) * self.scale
 
 
-def _n_effective(results, y: pd.Series) -> int:
-    """Observations that enter the likelihood: non-missing, after the diffuse burn-in."""
-    burn = int(max(results.loglikelihood_burn, getattr(results, "nobs_diffuse", 0)))
-    return int(np.isfinite(y.to_numpy()[burn:]).sum())
+def _unit(y: pd.Series) -> float:
+    """Return a power of ten near the data's magnitude.
+
+    Fitting persons (~1e7) directly leaves the optimiser badly scaled; dividing by a power
+    of ten changes the log-likelihood of every spec by the same constant, so AICc ranks are
+    unchanged, and forecasts are scaled back exactly.
+    """
+    top = float(np.nanmax(np.abs(y.to_numpy(dtype=float))))
+    return 10.0 ** np.floor(np.log10(top)) if top > 0 else 1.0
 
 
-def _fit_spec(spec: Spec, y: pd.Series) -> tuple[StatsmodelsFit, int] | None:
-    """Fit one spec; None when it cannot be fitted to these data."""
+def fit_spec(spec: Spec, y: pd.Series) -> tuple[StatsmodelsFit, int] | None:
+    """Fit one spec; None when it cannot be fitted to, or identified by, these data.
+
+    Returns the fit and its number of parameters ``k``.
+
+    Non-stationary states get an exact diffuse prior, so ``df_model`` counts them (Durbin &
+    Koopman's convention for information criteria) and the likelihood is not distorted by an
+    arbitrary large prior variance. A spec whose diffuse phase never ends (some state, e.g.
+    a month's seasonal, is never observed) is not identified and is dropped.
+    """
+    scale = _unit(y)
+    scaled = y / scale
     options = dict(spec.options)
     if spec.harmonics:
         options["exog"] = harmonics(y.index, spec.harmonics)
     try:
         with _quiet():
-            results = _CLASSES[spec.family](y, **options).fit(disp=False)
+            results = _CLASSES[spec.family](scaled, **options).fit(disp=False, cov_type="none")
     except (ValueError, np.linalg.LinAlgError, IndexError, ZeroDivisionError):
         return None  # e.g. more initial states than observations
     k = int(results.df_model)
-    n = _n_effective(results, y)
-    if not np.isfinite(results.llf) or n < k + 1:
+    n = int(np.isfinite(y.to_numpy(dtype=float)).sum())
+    if not np.isfinite(results.llf) or n < k + 1 or results.nobs_diffuse >= len(y):
         return None
     aicc = (-2.0 * results.llf + 2.0 * k + 2.0 * k * (k + 1) / (n - k - 1)
             if n - k - 1 > 0 else np.nan)
-    return StatsmodelsFit(spec, results, y, aicc), k
+    return StatsmodelsFit(spec, results, y, aicc, scale), k
 
 
 def _fit_family(specs: tuple[Spec, ...], y: pd.Series) -> StatsmodelsFit | None:
-    """The family's spec with the lowest AICc (fewest parameters when AICc is undefined)."""
-    fits = [f for f in (_fit_spec(spec, y) for spec in specs) if f is not None]
+    """Fit a family; keep the lowest AICc (fewest parameters when AICc is undefined)."""
+    fits = [f for f in (fit_spec(spec, y) for spec in specs) if f is not None]
     if not fits:
         return None
     ranked = [f for f in fits if np.isfinite(f[0].aicc)]
@@ -270,31 +306,39 @@ class Naive:
 
     def _reach(self, steps: int) -> np.ndarray:
         """Periods between the last observation and each forecast period."""
+        if self._mode == "zero":
+            return np.ones(steps)
         return len(self._index) - 1 + np.arange(1, steps + 1) - self._last
+
+    def moments(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard error per step."""
+        return np.full(steps, self._level), self._sigma * np.sqrt(self._reach(steps))
 
     def predict(self, steps: int) -> pd.DataFrame:
         """Constant mean; spread grows with the square root of the reach (random walk)."""
-        mean = np.full(steps, self._level)
-        reach = np.ones(steps) if self._mode == "zero" else self._reach(steps)
-        return _frame(_future(self._index, steps), mean, self._sigma * np.sqrt(reach))
+        return _frame(_future(self._index, steps), *self.moments(steps))
 
     def simulate(self, steps: int, draws: int, rng: np.random.Generator) -> np.ndarray:
         """Random-walk (or white-noise) paths with the estimated variance."""
         shocks = rng.standard_normal((steps, draws)) * self._sigma
         if self._mode == "zero":
             return shocks
-        reach = self._reach(steps)
-        widths = np.sqrt(np.diff(np.concatenate([[0], reach])))[:, None]
+        widths = np.sqrt(np.diff(np.concatenate([[0], self._reach(steps)])))[:, None]
         return self._level + np.cumsum(shocks * widths, axis=0)
 
 
 class SeasonalNaive:
-    """The last observation of the same season; a random walk from season to season."""
+    """The last observation of the same season; a random walk from season to season.
 
-    def __init__(self, y: pd.Series, season: int):
+    For a season not observed yet the naive forecast is used instead (the sparse series
+    here would otherwise leave the benchmark undefined for whole months).
+    """
+
+    def __init__(self, y: pd.Series, season: int, fallback: Naive):
         self.name = "seasonal_naive"
         self._index = y.index
         self._season = season
+        self._fallback = fallback
         self._values = y.to_numpy(dtype=float)
         steps, gaps = [], []
         for phase in range(season):
@@ -306,31 +350,29 @@ class SeasonalNaive:
             steps_all, gaps_all = np.concatenate(steps), np.concatenate(gaps)
             self._sigma = float(np.sqrt(np.mean(steps_all**2 / gaps_all)))
         else:
-            self._sigma = np.nan
+            self._sigma = np.nan  # no season seen twice: no interval
 
-    def _anchor(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    def moments(self, steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard error per step (the naive ones for unseen seasons)."""
         n = len(self._values)
-        mean, reach = np.full(steps, np.nan), np.full(steps, np.nan)
+        mean, se = self._fallback.moments(steps)
         for h in range(steps):
-            target = n + h
-            past = np.arange(target - self._season, -1, -self._season)
-            past = past[past < n]
-            seen = past[np.isfinite(self._values[past])]
+            past = np.arange(n + h - self._season, -1, -self._season)
+            seen = past[(past < n)]
+            seen = seen[np.isfinite(self._values[seen])]
             if len(seen):
                 mean[h] = self._values[seen[0]]
-                reach[h] = (target - seen[0]) // self._season
-        return mean, reach
+                se[h] = self._sigma * np.sqrt((n + h - seen[0]) // self._season)
+        return mean, se
 
     def predict(self, steps: int) -> pd.DataFrame:
-        """Undefined (NaN) for a season never observed."""
-        mean, reach = self._anchor(steps)
-        return _frame(_future(self._index, steps), mean, self._sigma * np.sqrt(reach))
+        """Same-season values carried forward."""
+        return _frame(_future(self._index, steps), *self.moments(steps))
 
     def simulate(self, steps: int, draws: int, rng: np.random.Generator) -> np.ndarray:
-        """Independent random walks per season (marginals match ``predict``)."""
-        mean, reach = self._anchor(steps)
-        return mean[:, None] + rng.standard_normal((steps, draws)) * (
-            self._sigma * np.sqrt(reach)[:, None])
+        """Draws from each step's marginal law (no dependence across steps)."""
+        mean, se = self.moments(steps)
+        return mean[:, None] + rng.standard_normal((steps, draws)) * se[:, None]
 
 
 def fit_model(
@@ -368,5 +410,5 @@ def fit_model(
     if model == "seasonal_naive":
         if not season:
             raise ValueError("seasonal_naive needs a season")
-        return SeasonalNaive(y, season)
+        return SeasonalNaive(y, season, Naive(y, naive))
     return _fit_family(grid[model], y)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from model.forecast.backtest import choose, rolling_origin, score
 from model.forecast.models import Fitted, Spec, candidates, fit_model, model_names
-from model.forecast.series import Series, offset
+from model.forecast.series import Series, publish
 
 __all__ = ["SeriesForecast", "forecast_series"]
 
@@ -73,6 +73,5 @@ def forecast_series(
         # fall back to the benchmark rather than fail the run.
         chosen = "naive"
         fitted = fit_model(chosen, series.y, grid=grid, naive=series.naive)
-    frame = fitted.predict(series.horizon)
-    frame = frame.add(offset(frame.index, series.transform), axis=0)
+    frame = publish(fitted.predict(series.horizon), series.transform)
     return SeriesForecast(series, chosen, fitted, frame, table, predictions)

@@ -45,7 +45,7 @@ from model.data import (
     raw_table,
 )
 
-__all__ = ["SERIES", "Series", "Target", "load_series", "load_all", "offset"]
+__all__ = ["SERIES", "Series", "Target", "load_series", "load_all", "offset", "publish"]
 
 #: Series produced by :func:`load_all`, in output order.
 SERIES: tuple[str, ...] = (
@@ -80,8 +80,8 @@ class Series:
 
     Attributes
     ----------
-    name, label, unit : str
-        Identifier (used in the CSVs), English label, output unit.
+    name, label, label_zh, unit : str
+        Identifier (used in the CSVs), English and Chinese labels, output unit.
     y : pandas.Series
         Values in model space on a regular ``PeriodIndex``; NaN = missing or M-flagged.
     freq : str
@@ -98,6 +98,8 @@ class Series:
     origin_month : int or None
         When set, backtest origins are only this calendar month (the profile's share is
         known only once the year's total is).
+    origin_every : int
+        Stride between backtest origins (1 = every period).
     transform : str or None
         ``"ytd_share"``: output = ``y + month/12``; None: output = ``y``.
     targets : tuple of Target
@@ -114,6 +116,7 @@ class Series:
 
     name: str
     label: str
+    label_zh: str
     unit: str
     y: pd.Series
     freq: str
@@ -124,6 +127,7 @@ class Series:
     backtest_horizon: int
     min_train: int
     origin_month: int | None = None
+    origin_every: int = 1
     transform: str | None = None
     targets: tuple[Target, ...] = ()
     memory: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
@@ -138,12 +142,23 @@ class Series:
 
 
 def offset(index: pd.PeriodIndex, transform: str | None) -> np.ndarray:
-    """What to add to model-space values to get published values."""
+    """Return what to add to model-space values to get published values."""
     if transform is None:
         return np.zeros(len(index))
     if transform == "ytd_share":
         return np.asarray(index.month, dtype=float) / 12.0
     raise ValueError(f"unknown transform '{transform}'")
+
+
+def publish(frame: pd.DataFrame, transform: str | None) -> pd.DataFrame:
+    """Model-space forecast columns (indexed by period) in the published unit.
+
+    For the year-to-date share December is 1 by definition, so it is set, not forecast.
+    """
+    out = frame.add(offset(frame.index, transform), axis=0)
+    if transform == "ytd_share":
+        out.loc[np.asarray(out.index.month) == 12, :] = 1.0
+    return out
 
 
 # --------------------------------------------------------------------------- checks
@@ -156,10 +171,11 @@ def _precheck(
     values: list[str],
     data_dir: Path | None,
     select: Callable[[pd.DataFrame], pd.Series] | None = None,
+    needs: tuple[str, ...] = (),
 ) -> None:
     """Name the series and period for the three common faults before the typed load."""
-    raw = raw_table(file, data_dir)
-    missing = [c for c in keys + values if c not in raw.columns]
+    raw = _call(series, raw_table, file, data_dir)
+    missing = [c for c in [*needs, *keys, *values] if c not in raw.columns]
     if missing:
         raise DataError(f"series '{series}': {file} lacks column(s) {', '.join(missing)}")
     if select is not None:
@@ -215,7 +231,8 @@ def _unemployment(include_memory: bool, data_dir: Path | None) -> Series:
     # The Hunan plan's rate target is the national one ("around 5.5%"), for all of 2021.
     target = _target(name, "surveyed_urban_unemployment_rate", "2021", data_dir)
     return Series(
-        name=name, label="China surveyed urban unemployment rate", unit="percent", y=y,
+        name=name, label="China surveyed urban unemployment rate",
+        label_zh="全国城镇调查失业率", unit="percent", y=y,
         freq="M", season=12, naive="last", kind="monthly_rate", horizon=MONTHLY_HORIZON,
         backtest_horizon=MONTHLY_BACKTEST_HORIZON, min_train=12, targets=(target,),
         memory=memory,
@@ -225,7 +242,7 @@ def _unemployment(include_memory: bool, data_dir: Path | None) -> Series:
 
 
 def _annual_index(values: pd.Series) -> pd.Series:
-    index = pd.PeriodIndex([pd.Period(int(v), freq="Y") for v in values.index], freq="Y")
+    index = pd.PeriodIndex([pd.Period(str(int(v)), freq="Y") for v in values.index], freq="Y")
     out = pd.Series(values.to_numpy(dtype=float), index=index).sort_index()
     full = pd.period_range(out.index.min(), out.index.max(), freq="Y")
     return out.reindex(full)
@@ -243,7 +260,8 @@ def _cn_jobs(include_memory: bool, data_dir: Path | None) -> Series:
     targets = _annual_index(_call(name, national_annual, "new_urban_jobs_target_wan",
                                   include_memory=include_memory, data_dir=data_dir))
     return Series(
-        name=name, label="China new urban jobs", unit="persons", y=y, freq="Y", season=None,
+        name=name, label="China new urban jobs", label_zh="全国城镇新增就业",
+        unit="persons", y=y, freq="Y", season=None,
         naive="last", kind="annual", horizon=ANNUAL_HORIZON,
         backtest_horizon=ANNUAL_BACKTEST_HORIZON, min_train=5,
         memory=full[y.isna() & full.notna()], history_targets=targets.dropna(),
@@ -258,7 +276,7 @@ _YTD = re.compile(r"^(\d{4})-01\.\.(\d{4})-(\d{2})$")
 
 def _hunan_rows(name: str, include_memory: bool, data_dir: Path | None) -> pd.DataFrame:
     _precheck(name, "hunan_indicators.csv", ["period"], ["value"], data_dir,
-              select=lambda raw: raw["indicator"] == "new_urban_jobs")
+              select=lambda raw: raw["indicator"] == "new_urban_jobs", needs=("indicator",))
     rows = _call(name, hunan_series, "new_urban_jobs", include_memory=include_memory,
                  data_dir=data_dir)
     for period in rows["period"]:
@@ -280,11 +298,18 @@ def _hunan_jobs(include_memory: bool, data_dir: Path | None) -> Series:
              "too few to estimate anything but a naive forecast reliably"]
     notes += [f"{p}: {v:.0f} persons as a sum only (not split between the years)"
               for p, v in zip(sums["period"], sums["value"])]
+    past = _call(name, hunan_series, "new_urban_jobs_target", include_memory=include_memory,
+                 data_dir=data_dir)
+    past = past[past["period"].str.match(_YEAR)]
+    past_targets = _annual_index(pd.Series(past["value"].to_numpy(),
+                                           index=past["period"].astype(int).to_numpy()))
     return Series(
-        name=name, label="Hunan new urban jobs", unit="persons", y=y, freq="Y", season=None,
+        name=name, label="Hunan new urban jobs", label_zh="湖南城镇新增就业",
+        unit="persons", y=y, freq="Y", season=None,
         naive="last", kind="annual", horizon=ANNUAL_HORIZON,
         backtest_horizon=ANNUAL_BACKTEST_HORIZON, min_train=2,
-        targets=(_target(name, "new_urban_jobs", "2021", data_dir),), notes=tuple(notes),
+        targets=(_target(name, "new_urban_jobs", "2021", data_dir),),
+        history_targets=past_targets.dropna(), notes=tuple(notes),
     )
 
 
@@ -333,7 +358,8 @@ def _ytd_share(include_memory: bool, data_dir: Path | None) -> Series:
         notes.append(f"years without an annual total, not used: {', '.join(dropped)}")
     return Series(
         name=name, label="China new urban jobs, cumulative share of the year",
-        unit="share", y=y, freq="M", season=12, naive="zero", kind="profile",
+        label_zh="全国城镇新增就业累计占全年比重", unit="share", y=y, freq="M", season=12,
+        naive="zero", kind="profile",
         horizon=MONTHLY_HORIZON, backtest_horizon=MONTHLY_BACKTEST_HORIZON, min_train=3,
         origin_month=12, transform="ytd_share", references=_hunan_shares(data_dir),
         notes=tuple(notes),

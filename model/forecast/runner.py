@@ -1,0 +1,136 @@
+"""``jobsim forecast``: forecast every headline series and write the results atomically.
+
+Files written to ``DIR``:
+
+``forecast.csv``
+    ``series, period, mean, lo80, hi80, lo95, hi95, model``: the forecast of each series
+    from the model chosen by backtest (``model`` names the fitted spec), in the published
+    unit (persons, percent, or share of the year's total).
+``backtest.csv``
+    ``series, model, horizon, mase, coverage80, coverage95, n_origins`` (see
+    :mod:`model.forecast.backtest`); benchmarks are rows too.
+``<series>.png``
+    One figure per series.
+
+Everything is computed first and written to a temporary directory beside ``DIR``, which then
+replaces ``DIR`` as a whole; on any error the temporary directory is removed and ``DIR`` is
+left as it was.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from model.forecast.backtest import SCORE_COLUMNS
+from model.forecast.pipeline import SeriesForecast, forecast_series
+from model.forecast.plots import plot_forecast
+from model.forecast.series import load_all
+
+__all__ = ["FORECAST_COLUMNS", "run_forecast", "forecast_table", "backtest_table"]
+
+FORECAST_COLUMNS = ["series", "period", "mean", "lo80", "hi80", "lo95", "hi95", "model"]
+#: Fixed float format so that identical inputs give byte-identical files.
+FLOAT_FORMAT = "%.10g"
+
+
+def forecast_table(results: list[SeriesForecast]) -> pd.DataFrame:
+    """Build the rows of ``forecast.csv``."""
+    frames = []
+    for fc in results:
+        frame = fc.forecast.copy()
+        frame.insert(0, "period", [str(p) for p in frame.index])
+        frame.insert(0, "series", fc.series.name)
+        frame["model"] = fc.fitted.name
+        frames.append(frame.reset_index(drop=True))
+    return pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
+
+
+def backtest_table(results: list[SeriesForecast]) -> pd.DataFrame:
+    """Build the rows of ``backtest.csv``."""
+    return pd.concat([fc.backtest for fc in results], ignore_index=True)[SCORE_COLUMNS]
+
+
+def _fresh_dir(parent: Path, prefix: str) -> Path:
+    """Create a new empty directory in ``parent`` (mode from the umask, unlike mkdtemp)."""
+    while True:
+        path = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+
+
+def _replace(staged: Path, target: Path) -> None:
+    """Move ``staged`` to ``target``, swapping out an existing directory safely."""
+    if target.exists() and not target.is_dir():
+        raise FileExistsError(f"{target} exists and is not a directory")
+    if not target.exists():
+        staged.rename(target)
+        return
+    old = _fresh_dir(target.parent, f".{target.name}.old-")
+    old.rmdir()
+    target.rename(old)
+    try:
+        staged.rename(target)
+    except BaseException:
+        old.rename(target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def run_forecast(out_dir: Path, include_memory: bool = False, seed: int = 0) -> dict:
+    """Forecast the headline series, backtest them, and write CSVs and plots to ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        Output directory; replaced as a whole when the run succeeds.
+    include_memory : bool
+        Use M-flagged (memory, unverified) values too. Off by default.
+    seed : int
+        Recorded only: the forecasts are maximum-likelihood fits and draw no random
+        numbers, so the files do not depend on it (the macro path's draws do; see
+        :func:`model.forecast.paths.macro_path`).
+
+    Returns
+    -------
+    dict
+        ``out_dir``, ``forecast`` and ``backtest`` (paths), ``plots`` (series -> path),
+        ``chosen`` (series -> model used), ``include_memory``, ``seed``.
+
+    Raises
+    ------
+    model.data.DataError
+        Bad data, naming the series and period; nothing is written.
+    """
+    out_dir = Path(out_dir)
+    results = [forecast_series(s) for s in load_all(include_memory=include_memory)]
+    forecast = forecast_table(results)
+    backtest = backtest_table(results)
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staged = _fresh_dir(out_dir.parent, f".{out_dir.name}.tmp-")
+    try:
+        forecast.to_csv(staged / "forecast.csv", index=False, float_format=FLOAT_FORMAT)
+        backtest.to_csv(staged / "backtest.csv", index=False, float_format=FLOAT_FORMAT)
+        plots = {fc.series.name: f"{fc.series.name}.png" for fc in results}
+        for fc in results:
+            plot_forecast(fc, staged / plots[fc.series.name])
+        _replace(staged, out_dir)
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return {
+        "out_dir": out_dir,
+        "forecast": out_dir / "forecast.csv",
+        "backtest": out_dir / "backtest.csv",
+        "plots": {name: out_dir / file for name, file in plots.items()},
+        "chosen": {fc.series.name: fc.fitted.name for fc in results},
+        "include_memory": include_memory,
+        "seed": seed,
+    }

@@ -1,0 +1,109 @@
+"""``run_forecast``: the files, their columns, byte-identical reruns, nothing left on error."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+import model.data
+import model.forecast.runner as runner
+from model.data import DATA_DIR, DataError
+from model.forecast.runner import run_forecast
+from model.forecast.series import SERIES, load_series
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """Run the real forecast once for the module."""
+    out = tmp_path_factory.mktemp("forecast") / "out"
+    return out, run_forecast(out)
+
+
+def test_files_and_returned_dict(first_run):
+    """The files promised are written and returned, and no temp dir is left."""
+    out, written = first_run
+    assert written["forecast"] == out / "forecast.csv"
+    assert written["backtest"] == out / "backtest.csv"
+    assert set(written["plots"]) == set(SERIES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["forecast.csv", "backtest.csv"] + [f"{s}.png" for s in SERIES])
+    assert all(p.stat().st_size > 1000 for p in written["plots"].values())
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temp dirs
+
+
+def test_csv_columns_and_content(first_run):
+    """CSV columns are exactly as specified and intervals are nested."""
+    out, written = first_run
+    forecast = pd.read_csv(out / "forecast.csv", dtype={"period": str})
+    assert list(forecast.columns) == ["series", "period", "mean", "lo80", "hi80", "lo95",
+                                      "hi95", "model"]
+    assert list(dict.fromkeys(forecast["series"])) == list(SERIES)
+    rate = forecast[forecast["series"] == "cn_surveyed_unemployment_rate"]
+    assert list(rate["period"]) == [f"2021-{m:02d}" for m in range(1, 13)]
+    assert ((rate["lo95"] <= rate["lo80"]) & (rate["lo80"] <= rate["mean"])
+            & (rate["mean"] <= rate["hi80"]) & (rate["hi80"] <= rate["hi95"])).all()
+    jobs = forecast[forecast["series"] == "hunan_new_urban_jobs"]
+    assert list(jobs["period"]) == ["2021", "2022", "2023", "2024", "2025"]
+    backtest = pd.read_csv(out / "backtest.csv")
+    assert list(backtest.columns) == ["series", "model", "horizon", "mase", "coverage80",
+                                      "coverage95", "n_origins"]
+    assert {"naive", "seasonal_naive"} <= set(
+        backtest.loc[backtest["series"] == "cn_surveyed_unemployment_rate", "model"])
+    assert written["chosen"] == dict(zip(forecast["series"], forecast["model"]))
+
+
+def test_rerun_is_byte_identical_and_replaces(tmp_path, monkeypatch):
+    """A rerun replaces the directory with byte-identical CSVs."""
+    # The three cheaper series (the monthly one is covered by the synthetic
+    # reproducibility test); each run loads and fits from scratch.
+    cheap = [s for s in SERIES if s != "cn_surveyed_unemployment_rate"]
+    monkeypatch.setattr(runner, "load_all", lambda **_: [load_series(s) for s in cheap])
+    out = tmp_path / "out"
+    run_forecast(out)
+    snapshot = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "stale.txt").write_text("from an earlier run")
+    run_forecast(out)
+    assert not (out / "stale.txt").exists()
+    again = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert {k: v for k, v in again.items() if k.endswith(".csv")} == {
+        k: v for k, v in snapshot.items() if k.endswith(".csv")}
+    assert sorted(again) == sorted(snapshot)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging or backup left
+
+
+def test_failure_leaves_nothing(tmp_path, monkeypatch):
+    """An error while writing leaves no output and an existing directory intact."""
+    def broken_plot(fc, path):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(runner, "plot_forecast", broken_plot)
+    # Hunan only: the fastest series; the plot fails after the CSVs are already staged.
+    hunan = load_series("hunan_new_urban_jobs")
+    monkeypatch.setattr(runner, "load_all", lambda **_: [hunan])
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="disk full"):
+        run_forecast(out)
+    assert list(tmp_path.iterdir()) == []
+    out.mkdir()
+    (out / "keep.txt").write_text("previous results")
+    with pytest.raises(RuntimeError):
+        run_forecast(out)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_bad_data_writes_nothing(tmp_path, monkeypatch):
+    """Bad data raises a named DataError and writes nothing."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for csv in DATA_DIR.glob("*.csv"):
+        shutil.copy(csv, data / csv.name)
+    text = (data / "national_annual.csv").read_text()
+    (data / "national_annual.csv").write_text(text.replace("2018,1361,", "2018,n/a,", 1))
+    monkeypatch.setattr(model.data, "DATA_DIR", data)
+    out = tmp_path / "out"
+    with pytest.raises(DataError, match=r"cn_new_urban_jobs', period 2018"):
+        run_forecast(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
