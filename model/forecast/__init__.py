@@ -9,7 +9,6 @@ Modules, one job each:
 ``paths``     the macro path handed to the ABM (demand index, seasonality, draws)
 ``plots``     one figure per series
 ``runner``    ``jobsim forecast``: all series, CSVs and plots, written atomically
-``blas``      single-threaded BLAS for the Kalman filter (speed on small machines)
 
 Entry points: :func:`model.forecast.runner.run_forecast` and
 :func:`model.forecast.paths.macro_path`. See ``docs/forecast.md``.
