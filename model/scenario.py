@@ -34,10 +34,11 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+import numpy as np
 import pandas as pd
 
 from model.params import DEFAULT_PARAMETERS, ParameterError, ParameterSet
@@ -69,10 +70,16 @@ class RunSettings(BaseModel):
 
 
 class Macro(BaseModel):
-    """The ``[macro]`` table: the exogenous labour-demand path."""
+    """The ``[macro]`` table: the exogenous labour-demand path.
+
+    ``source = "forecast"`` takes the no-new-policy path of :mod:`model.forecast.paths`
+    (backtested forecast of new urban jobs relative to the base year) times ``demand_index``
+    (so a shock can be laid over the forecast); ``"fixed"`` uses ``demand_index`` alone.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
+    source: Literal["fixed", "forecast"] = "fixed"
     demand_index: PositiveFloat | list[PositiveFloat] = 1.0
     description: str = ""
 
@@ -194,7 +201,16 @@ class LoadedScenario(BaseModel):
         """The demand index per month of the horizon."""
         d = self.spec.macro.demand_index
         months = self.spec.scenario.months
-        return [float(d)] * months if not isinstance(d, list) else [float(x) for x in d]
+        path = [float(d)] * months if not isinstance(d, list) else [float(x) for x in d]
+        if self.spec.macro.source == "forecast":
+            from model.forecast.paths import macro_path  # statsmodels only when asked
+
+            base = macro_path(self.spec.scenario.start, months)["demand_index"].to_numpy()
+            if not np.all(np.isfinite(base)):
+                raise ScenarioError(f"{self.path}: field 'macro.source': the forecast gives no "
+                                    "demand index for some months of the horizon")
+            path = [float(b) * x for b, x in zip(base, path)]
+        return path
 
 
 def load_scenario(path: Path | str) -> LoadedScenario:
