@@ -13,9 +13,11 @@ from model.data import DataError, load_table
 GOOD = Path("scenarios/baseline_2021.toml").read_text(encoding="utf-8")
 
 CASES = {
-    "unknown_key": (GOOD.replace("months = 12", "months = 12\ncolour = 3"), "colour", 11),
-    "wrong_type": (GOOD.replace("months = 12", 'months = "twelve"'), "scenario.months", 10),
-    "bad_month": (GOOD.replace('start = "2021-01"', 'start = "2021-13"'), "scenario.start", 9),
+    "unknown_key": (GOOD.replace("months = 12", "months = 12\ncolour = 3"), "colour", "colour"),
+    "wrong_type": (GOOD.replace("months = 12", 'months = "twelve"'), "scenario.months",
+                   "months ="),
+    "bad_month": (GOOD.replace('start = "2021-01"', 'start = "2021-13"'), "scenario.start",
+                  "start ="),
     "negative_demand": (GOOD.replace("demand_index = 1.0", "demand_index = -0.5"),
                         "macro.demand_index", None),
     "share_above_one": (GOOD + '\n[overrides]\n"population.share_female" = 1.5\n',
@@ -30,7 +32,9 @@ CASES = {
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_malformed_scenario(case, tmp_path, capsys):
-    text, field, line = CASES[case]
+    text, field, key = CASES[case]
+    line = None if key is None else next(
+        i + 1 for i, row in enumerate(text.splitlines()) if row.startswith(key))
     path = tmp_path / f"{case}.toml"
     path.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
