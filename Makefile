@@ -14,8 +14,15 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The main job: the baseline, the plan and the alternative mixes compared over replications
+# at default scale (one agent per 100 people); the report is out/compare/report.html.
+REPLICATIONS ?= 20
 run: $(STAMP)
-	$(BIN)/jobsim run scenarios/baseline_2021.toml --out out/baseline_2021
+	$(BIN)/jobsim compare scenarios/baseline_2021.toml scenarios/plan_2021.toml \
+		scenarios/plan_2021_training_to_hiring.toml scenarios/plan_2021_triple_internships.toml \
+		scenarios/plan_2021_double_loans.toml scenarios/plan_2021_demand_shock.toml \
+		--replications $(REPLICATIONS) --out out/compare
+	@echo "report: $(CURDIR)/out/compare/report.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

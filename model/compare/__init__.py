@@ -1,0 +1,17 @@
+"""Comparing intervention mixes: ensembles of replications, target probabilities, a report.
+
+``jobsim compare SCENARIO.toml... --replications N --out DIR`` runs every scenario N times on
+local processes or a Dask cluster and writes ``targets.csv``, ``attribution.csv``,
+``monthly.parquet``, PNG plots and a self-contained ``report.html`` into ``DIR``.
+
+Modules: ``tasks`` (one replication, a pure function of a small task), ``executors`` (local
+processes, Dask: one interface), ``store`` (finished replications on disk, for resuming),
+``draws`` (macro and parameter draws per replicate, optional), ``summarise`` (the tables),
+``plots`` and ``report`` (figures and the HTML page), ``comparison`` (the results object),
+``cli`` (:func:`run_compare`).
+"""
+
+from model.compare.cli import run_compare
+from model.compare.comparison import Comparison
+
+__all__ = ["run_compare", "Comparison"]
