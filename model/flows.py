@@ -105,11 +105,82 @@ def to_unemployed(ctx: MonthContext, idx: np.ndarray, flow: Flow) -> None:
         ctx.demography.registration_rate)
 
 
+def state_mask(s: np.ndarray, states: tuple[State, ...]) -> np.ndarray:
+    """Compute ``np.isin(s, states)`` for a few state codes.
+
+    One comparison per run of consecutive codes: np.isin on 10^7 int8 codes costs several
+    times more.
+    """
+    codes = sorted({int(x) for x in states})
+    mask = None
+    i = 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        part = s == codes[i] if i == j else (s >= codes[i]) & (s <= codes[j])
+        if mask is None:
+            mask = part
+        else:
+            mask |= part
+        i = j + 1
+    return mask
+
+
+def _age_reached(age: np.ndarray, female: np.ndarray, limit_female: float, limit_male: float
+                 ) -> np.ndarray:
+    """Compute ``age >= np.where(female, limit_female, limit_male)``.
+
+    Without the where (slow on 10^7 booleans) and without an array of limits.
+    """
+    out = age >= limit_male
+    out &= ~female
+    out |= female & (age >= limit_female)
+    return out
+
+
+def _nth_true(mask: np.ndarray, ranks: np.ndarray, chunk: int = 1 << 20) -> np.ndarray:
+    """Compute ``np.flatnonzero(mask)[ranks]`` for sorted ``ranks``.
+
+    Chunk by chunk, without the index array of a dense mask.
+    """
+    out = np.empty(ranks.size, dtype=np.intp)
+    if ranks.size == 0:
+        return out
+    starts = np.arange(0, mask.size, chunk)
+    counts = np.array([np.count_nonzero(mask[a:a + chunk]) for a in starts], dtype=np.int64)
+    cum = np.cumsum(counts)
+    which = np.searchsorted(cum, ranks, side="right")
+    bounds = np.searchsorted(which, np.arange(starts.size + 1), side="left")
+    for c in np.flatnonzero(bounds[1:] > bounds[:-1]):
+        lo, hi = bounds[c], bounds[c + 1]
+        local = np.flatnonzero(mask[starts[c]:starts[c] + chunk])
+        out[lo:hi] = local[ranks[lo:hi] - (cum[c] - counts[c])] + starts[c]
+    return out
+
+
+def bernoulli_mask(mask: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
+    """Compute ``bernoulli(np.flatnonzero(mask), prob, rng)``.
+
+    The same draws and result, without the index array of a dense mask (deaths among 10^7
+    agents).
+    """
+    size = int(np.count_nonzero(mask))
+    if size == 0 or prob <= 0:
+        return np.empty(0, dtype=np.intp)
+    if prob >= 1:
+        return np.flatnonzero(mask)
+    k = rng.binomial(size, prob)
+    pick = rng.choice(size, size=k, replace=False)
+    pick.sort()
+    return _nth_true(mask, pick)
+
+
 def _in_state(w: Workers, *states: State) -> np.ndarray:
     s = w.state[: w.n_used]
     if len(states) == 1:
         return np.flatnonzero(s == states[0])
-    return np.flatnonzero(np.isin(s, states))
+    return np.flatnonzero(state_mask(s, states))
 
 
 def demography(ctx: MonthContext) -> None:
@@ -125,20 +196,21 @@ def demography(ctx: MonthContext) -> None:
     old = age >= ELDERLY_AGE * MONTHS_PER_YEAR
     top = age >= int(p["population.age_max"]) * MONTHS_PER_YEAR
     dead = np.concatenate([
-        bernoulli(np.flatnonzero(alive & ~old & ~top), p["flows.mortality_under_60"], rng),
-        bernoulli(np.flatnonzero(alive & old & ~top), p["flows.mortality_60_plus"], rng),
+        bernoulli_mask(alive & ~old & ~top, p["flows.mortality_under_60"], rng),
+        bernoulli_mask(alive & old & ~top, p["flows.mortality_60_plus"], rng),
         np.flatnonzero(alive & top),
     ])
     leave_firm(w, ctx.firms, dead[w.firm[dead] >= 0])
     ctx.ledger.move(dead, State.GONE, Flow.DEATH)
 
     # Retirement at the statutory age (the registered-unemployment definition's working age).
-    ret = np.where(w.female[:n], p["population.retirement_age_female"],
-                   p["population.retirement_age_male"]).astype(np.int16) * MONTHS_PER_YEAR
-    retiring_state = np.isin(w.state[:n], (State.EMPLOYED, State.PUBLIC_POST, State.FLEXIBLE,
-                                           State.SELF_EMPLOYED, State.UNEMPLOYED,
-                                           State.TRAINING, State.INTERNSHIP))
-    retiring = np.flatnonzero(retiring_state & (age >= ret))
+    ret_f, ret_m = (int(np.asarray(p[f"population.retirement_age_{sex}"]).astype(np.int16))
+                    * MONTHS_PER_YEAR for sex in ("female", "male"))
+    retiring = state_mask(w.state[:n], (State.EMPLOYED, State.PUBLIC_POST, State.FLEXIBLE,
+                                        State.SELF_EMPLOYED, State.UNEMPLOYED, State.TRAINING,
+                                        State.INTERNSHIP))
+    retiring &= _age_reached(age, w.female[:n], ret_f, ret_m)
+    retiring = np.flatnonzero(retiring)
     leave_firm(w, ctx.firms, retiring[w.firm[retiring] >= 0])
     ctx.ledger.move(retiring, State.INACTIVE, Flow.RETIREMENT)
 
@@ -262,9 +334,9 @@ def separations(ctx: MonthContext) -> None:
     s = p["flows.separation_rate"]
     employed = _in_state(w, State.EMPLOYED)
     firm = w.firm[employed]
-    size_m = np.asarray(p["firms.layoff_multiplier_size"])[f.size_class[firm]]
-    sector_m = np.asarray(p["firms.layoff_multiplier_sector"])[f.sector[firm]]
-    relative = size_m * sector_m
+    per_firm = (np.asarray(p["firms.layoff_multiplier_size"])[f.size_class]
+                * np.asarray(p["firms.layoff_multiplier_sector"])[f.sector])
+    relative = per_firm[firm]  # the same products, taken per firm rather than per worker
     relative /= relative.mean() if relative.size else 1.0  # multipliers move who, not how many
     # Firm exits are layoffs too: the individual layoff hazard is what is left of the layoff
     # share of separations once exits are counted, so total separations stay at s.
@@ -282,15 +354,20 @@ def separations(ctx: MonthContext) -> None:
         layoff_p = layoff_p * fx.separation_multiplier[employed]
         quit_p = quit_p * fx.separation_multiplier[employed]
     draw = d.uniform(Purpose.SEPARATION, t, employed)
-    if not ctx.stripped:
-        seasonal = p["seasonality.migrant_separation_multiplier"][ctx.calendar_month - 1]
-        migrant = w.rural_hukou[employed]
-        extra = np.where(migrant, (seasonal - 1.0) * s, 0.0)
-    else:
-        extra = 0.0
     laid = employed[draw < layoff_p]
-    quits = employed[(draw >= layoff_p) & (draw < layoff_p + quit_p)]
-    seasonal_sep = employed[(draw >= layoff_p + quit_p) & (draw < layoff_p + quit_p + extra)]
+    layoff_or_quit = layoff_p + quit_p
+    quits = employed[(draw >= layoff_p) & (draw < layoff_or_quit)]
+    # Spring-Festival separations of migrants: draw in [layoff + quit, layoff + quit + extra),
+    # an empty interval when extra <= 0 (and when stripped), so nothing is computed then.
+    extra = 0.0 if ctx.stripped else (
+        p["seasonality.migrant_separation_multiplier"][ctx.calendar_month - 1] - 1.0) * s
+    if extra > 0:
+        seasonal = w.rural_hukou[employed]
+        seasonal &= draw >= layoff_or_quit
+        seasonal &= draw < layoff_or_quit + extra
+        seasonal_sep = employed[seasonal]
+    else:
+        seasonal_sep = employed[:0]
     for idx, flow in ((laid, Flow.LAYOFF), (quits, Flow.QUIT),
                       (seasonal_sep, Flow.SEASONAL_SEPARATION)):
         leave_firm(w, f, idx)
@@ -324,17 +401,19 @@ def rural_moves(ctx: MonthContext) -> None:
     if ctx.stripped:
         return
     w, p, d, t = ctx.workers, ctx.params, ctx.draws, ctx.t
-    rural = _in_state(w, State.RURAL_WORK)
-    ret = np.where(w.female[rural], p["population.retirement_age_female"],
-                   p["population.retirement_age_male"]) * MONTHS_PER_YEAR
-    movers = d.chance(Purpose.RURAL_TRANSFER, t, rural[w.age_months[rural] < ret],
-                      p["rural.transfer_rate"])
+    n = w.n_used
+    below = ~_age_reached(w.age_months[:n], w.female[:n],
+                          p["population.retirement_age_female"] * MONTHS_PER_YEAR,
+                          p["population.retirement_age_male"] * MONTHS_PER_YEAR)
+    below &= w.state[:n] == State.RURAL_WORK
+    movers = d.chance(Purpose.RURAL_TRANSFER, t, np.flatnonzero(below), p["rural.transfer_rate"])
     to_unemployed(ctx, movers, Flow.RURAL_TRANSFER)
     w.transfer_pending[movers] = True
     w.groups[movers] |= np.uint8(Group.MIGRANT)
-    urban_workers = _in_state(w, State.EMPLOYED, State.FLEXIBLE, State.SELF_EMPLOYED,
-                              State.UNEMPLOYED)
-    migrants = urban_workers[w.rural_hukou[urban_workers]]
+    migrants = state_mask(w.state[:n], (State.EMPLOYED, State.FLEXIBLE, State.SELF_EMPLOYED,
+                                        State.UNEMPLOYED))
+    migrants &= w.rural_hukou[:n]
+    migrants = np.flatnonzero(migrants)
     back = d.chance(Purpose.RURAL_RETURN, t, migrants, p["rural.return_rate"])
     leave_firm(w, ctx.firms, back[w.firm[back] >= 0])
     ctx.ledger.move(back, State.RURAL_WORK, Flow.RURAL_RETURN)

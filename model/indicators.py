@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.agents import URBAN_EMPLOYMENT, Group, State, Workers
+from model.flows import state_mask
 from model.ledger import Flow, Ledger
 
 __all__ = ["NON_EMPLOYMENT", "measure", "ATTRITION_FLOWS"]
@@ -80,10 +81,13 @@ def measure(
         row[f"flow_{fl.name.lower()}"] = int(ledger.counts[fl].sum()) * k
     groups = workers.groups[:n]
     state = workers.state[:n]
-    emp_mask = np.isin(state, URBAN_EMPLOYMENT)
+    emp_mask = state_mask(state, URBAN_EMPLOYMENT)
+    # Group flags of the employed and of the unemployed, gathered once (not 6 full passes).
+    emp_groups = groups[emp_mask]
+    unemp_groups = groups[state == State.UNEMPLOYED]
     for g in Group:
-        member = (groups & np.uint8(g)) > 0
-        row[f"group_{g.name.lower()}_employed"] = int(np.count_nonzero(member & emp_mask)) * k
+        row[f"group_{g.name.lower()}_employed"] = int(
+            np.count_nonzero(emp_groups & np.uint8(g))) * k
         row[f"group_{g.name.lower()}_unemployed"] = int(
-            np.count_nonzero(member & (state == State.UNEMPLOYED))) * k
+            np.count_nonzero(unemp_groups & np.uint8(g))) * k
     return row

@@ -45,6 +45,26 @@ def stochastic_round(x: float | np.ndarray, rng: np.random.Generator) -> np.ndar
     return np.floor(x + rng.random(x.shape)).astype(np.int64)
 
 
+#: Draws of 10^7 uniforms are made in chunks of this size: the same numbers as one call (each
+#: double uses one 64-bit output of the generator), without a float64 temporary per draw.
+_CHUNK = 1 << 20
+
+
+def _uniform_below(rng: np.random.Generator, n: int, prob: float,
+                   out: np.ndarray | None = None) -> np.ndarray:
+    """Compute ``rng.random(n) < prob``, drawing chunk by chunk (same draws, same result)."""
+    out = np.empty(n, dtype=bool) if out is None else out
+    for a in range(0, n, _CHUNK):
+        b = min(a + _CHUNK, n)
+        np.less(rng.random(b - a), prob, out=out[a:b])
+    return out
+
+
+def _set_flag(groups: np.ndarray, member: np.ndarray, flag: Group) -> None:
+    """Set ``flag`` in ``groups`` where ``member`` (no int64 temporary, unlike np.where)."""
+    groups |= member.view(np.uint8) * np.uint8(flag)
+
+
 def _retirement_months(p: ParameterSet, female: np.ndarray) -> np.ndarray:
     return np.where(
         female, p["population.retirement_age_female"], p["population.retirement_age_male"]
@@ -87,61 +107,77 @@ def build_population(
     entrants_per_month = (cohort16 / MONTHS_PER_YEAR) / k
     capacity = n0 + int(np.ceil(entrants_per_month * (months + 1) * 1.2)) + 64
     w = Workers.empty(capacity)
-    idx = w.claim(n0)
-    w.state[idx] = np.repeat(
+    w.n_used = n0  # w.claim(n0) on an empty set, without its index array of n0 int64
+    w.state[:n0] = np.repeat(
         np.array(list(counts), dtype=np.int8), np.array(list(counts.values()))
     )
     state = w.state[:n0]
-    w.female[:n0] = rng.random(n0) < p["population.share_female"]
+    _uniform_below(rng, n0, p["population.share_female"], out=w.female[:n0])
 
     # Ages: urban labour force below retirement; the 60+ mass goes to rural work / inactive.
     urban_lf = np.isin(state, [State.EMPLOYED, State.SELF_EMPLOYED, State.FLEXIBLE,
                                State.PUBLIC_POST, State.UNEMPLOYED])
-    ret = _retirement_months(p, w.female[:n0])
+    # Four draws of n0 uniforms, in this order, each made chunk by chunk (same numbers as one
+    # call each): an age below retirement, whether 60+, an age 60+, an age below 60. The age
+    # is the first unless the agent is outside the urban labour force (then the fourth) or
+    # 60+ (then the third).
     lo = FIRST_WORKING_AGE * MONTHS_PER_YEAR
-    age = lo + (rng.random(n0) * (ret - lo)).astype(np.int64)
+    age = w.age_months[:n0]
+    for a in range(0, n0, _CHUNK):
+        b = min(a + _CHUNK, n0)
+        ret = _retirement_months(p, w.female[a:b])
+        age[a:b] = lo + (rng.random(b - a) * (ret - lo)).astype(np.int64)
     other = ~urban_lf
     n60 = share_60 * pop16 / k
     q60 = min(1.0, n60 / max(int(other.sum()), 1))
-    old = other & (rng.random(n0) < q60)
+    old = _uniform_below(rng, n0, q60)
+    old &= other
     top = int(p["population.age_max"]) * MONTHS_PER_YEAR
-    age_old = 60 * MONTHS_PER_YEAR + (rng.random(n0) * (top - 60 * MONTHS_PER_YEAR))
-    age_young = lo + rng.random(n0) * (60 * MONTHS_PER_YEAR - lo)
-    age = np.where(old, age_old, np.where(other, age_young, age)).astype(np.int16)
-    w.age_months[:n0] = age
+    for a in range(0, n0, _CHUNK):
+        b = min(a + _CHUNK, n0)
+        age_old = 60 * MONTHS_PER_YEAR + (rng.random(b - a) * (top - 60 * MONTHS_PER_YEAR))
+        sel = old[a:b]
+        age[a:b][sel] = age_old[sel].astype(np.int16)
+    for a in range(0, n0, _CHUNK):
+        b = min(a + _CHUNK, n0)
+        age_young = lo + rng.random(b - a) * (60 * MONTHS_PER_YEAR - lo)
+        sel = other[a:b] & ~old[a:b]
+        age[a:b][sel] = age_young[sel].astype(np.int16)
 
     # Residence, hukou, education, groups.
     inactive = state == State.INACTIVE
-    urban = urban_lf | (inactive & (rng.random(n0) < p["population.urban_share_of_inactive"]))
+    urban = urban_lf | (inactive & _uniform_below(rng, n0,
+                                                  p["population.urban_share_of_inactive"]))
     w.urban[:n0] = urban
-    rural_hukou = ~urban | (rng.random(n0) < p["population.share_rural_hukou_urban"])
+    rural_hukou = ~urban | _uniform_below(rng, n0, p["population.share_rural_hukou_urban"])
     w.rural_hukou[:n0] = rural_hukou
-    w.college[:n0] = urban & (rng.random(n0) < p["population.share_college"])
-    groups = np.zeros(n0, dtype=np.uint8)
-    groups |= np.where(rural_hukou & urban_lf, Group.MIGRANT, 0).astype(np.uint8)
-    groups |= np.where(rural_hukou & (rng.random(n0) < p["population.share_poverty_alleviated"]),
-                       Group.POVERTY_ALLEVIATED, 0).astype(np.uint8)
-    groups |= np.where(rural_hukou & (rng.random(n0) < p["population.share_fishermen"]),
-                       Group.FISHERMAN, 0).astype(np.uint8)
-    groups |= np.where(rng.random(n0) < p["population.share_veterans"], Group.VETERAN,
-                       0).astype(np.uint8)
-    groups |= np.where(rng.random(n0) < p["population.share_difficulty"], Group.DIFFICULTY,
-                       0).astype(np.uint8)
+    w.college[:n0] = urban & _uniform_below(rng, n0, p["population.share_college"])
+    groups = w.groups[:n0]  # zeros
+    _set_flag(groups, rural_hukou & urban_lf, Group.MIGRANT)
+    _set_flag(groups, rural_hukou & _uniform_below(
+        rng, n0, p["population.share_poverty_alleviated"]), Group.POVERTY_ALLEVIATED)
+    _set_flag(groups, rural_hukou & _uniform_below(rng, n0, p["population.share_fishermen"]),
+              Group.FISHERMAN)
+    _set_flag(groups, _uniform_below(rng, n0, p["population.share_veterans"]), Group.VETERAN)
+    _set_flag(groups, _uniform_below(rng, n0, p["population.share_difficulty"]),
+              Group.DIFFICULTY)
     graduate_age_limit = (p["population.college_entry_age"] + p["population.college_years"]
                           + p["population.graduate_status_years"]) * MONTHS_PER_YEAR
     young_grad = (state == State.UNEMPLOYED) & w.college[:n0] & (age < graduate_age_limit)
-    groups |= np.where(young_grad, Group.GRADUATE, 0).astype(np.uint8)
-    w.groups[:n0] = groups
+    _set_flag(groups, young_grad, Group.GRADUATE)
 
     # Spells: time already spent in the state (public posts end after their term).
     term = int(p["flows.public_post_duration_months"])
-    w.spell[:n0] = np.where(state == State.PUBLIC_POST, rng.integers(0, term, n0), 0)
+    spells = rng.integers(0, term, n0)  # one call: bounded integers are not chunk-stable
+    posts = state == State.PUBLIC_POST
+    w.spell[:n0][posts] = spells[posts]
+    del spells
 
     # Unemployment insurance and registration, solved to the data.
     firm_emp = state == State.EMPLOYED
     ui_coverage = min(1.0, p["population.ui_participants"] / persons[State.EMPLOYED])
     unemployed = state == State.UNEMPLOYED
-    w.ui_covered[:n0] = (firm_emp | unemployed) & (rng.random(n0) < ui_coverage)
+    w.ui_covered[:n0] = (firm_emp | unemployed) & _uniform_below(rng, n0, ui_coverage)
     reg = p["population.initial_registered_rate"] / 100
     base = persons[State.EMPLOYED] + persons[State.SELF_EMPLOYED] + persons[State.PUBLIC_POST]
     registration = reg / (1 - reg) * base / persons[State.UNEMPLOYED]
@@ -150,7 +186,7 @@ def build_population(
             f"{p.origin}: population.initial_registered_rate implies a registration share "
             f"{registration:.3f} outside [0, 1]"
         )
-    w.registered[:n0] = unemployed & (rng.random(n0) < registration)
+    w.registered[:n0] = unemployed & _uniform_below(rng, n0, registration)
 
     firms = _build_firms(p, w, n0, months, rng)
     demog = Demography(
