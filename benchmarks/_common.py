@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import json
 import os
 import platform
@@ -20,22 +18,7 @@ OUT = ROOT / "out" / "bench"
 if str(ROOT) not in sys.path:  # `python benchmarks/x.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
-
-def keep_heap() -> bool:
-    """Ask glibc to serve large arrays from the heap and never give freed memory back.
-
-    By default glibc maps every array above a few MB afresh and unmaps it when freed, so each
-    numpy temporary over 10^7 agents is paid again in page faults (on a VM, often in host
-    faults too). This is process tuning, not a change to the model; the scripts use it only
-    with ``--keep-heap``. Returns whether both settings were accepted.
-    """
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    libc = ctypes.CDLL(name)
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    return bool(libc.mallopt(m_mmap_threshold, 2**31 - 1)
-                and libc.mallopt(m_trim_threshold, 2**31 - 1))
+from model.memory import keep_heap  # noqa: E402,F401  (re-exported for the scripts)
 
 
 def live_agents(model: Any) -> int:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from model.data import DataError
+from model.memory import keep_heap
 from model.params import ParameterError
 from model.scenario import ScenarioError
 
@@ -107,6 +108,7 @@ COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``jobsim`` console script."""
     args = _parser().parse_args(argv)
+    keep_heap()  # large runs: keep numpy's freed temporaries instead of re-faulting them
     try:
         return COMMANDS[args.command](args)
     except (ScenarioError, ParameterError, DataError, FileExistsError) as exc:

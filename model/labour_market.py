@@ -104,6 +104,7 @@ class LabourMarket(mesa.Model):
             self.params, self.persons_per_agent, months, self.streams[Stream.POPULATION]
         )
         self.ledger = Ledger(self.workers)
+        self._stocks: np.ndarray | None = None  # last month's closing stocks open the next
         self.effects = Effects()
         self.finding_rate = float(self.params["flows.job_finding_rate"])
         self.instruments = [
@@ -140,7 +141,7 @@ class LabourMarket(mesa.Model):
             demand_index=float(self.demand[t]), stripped=self.stripped,
             effects=self.effects, finding_rate=self.finding_rate,
         )
-        self.ledger.begin_month()
+        self.ledger.begin_month(self._stocks)
         self.effects.reset()
         flows.demography(ctx)
         flows.firm_turnover(ctx)
@@ -157,7 +158,7 @@ class LabourMarket(mesa.Model):
         transfers = self._complete_transfers(founders, flexible, hired, *ctx.new_hires)
         for instrument in self._active:
             instrument.end_of_month(ctx, t)
-        stocks = self.ledger.end_month()
+        stocks = self._stocks = self.ledger.end_month()
         self._record(period, stocks, transfers)
         self.datacollector.collect(self)
         if self.month_index >= self.horizon:
