@@ -124,6 +124,7 @@ class Firms:
     base_target: np.ndarray  # float64, desired employment (agents) at demand index 1
     offset: np.ndarray  # float64 in [0, 1), fixed rounding offset of the target
     employment: np.ndarray  # int32, current employment (agents)
+    hires: np.ndarray  # int32, cumulative hires since the start of the run (agents)
     alive: np.ndarray  # bool
     n_used: int = 0
 
@@ -137,6 +138,7 @@ class Firms:
             base_target=np.zeros(capacity, dtype=np.float64),
             offset=np.zeros(capacity, dtype=np.float64),
             employment=np.zeros(capacity, dtype=np.int32),
+            hires=np.zeros(capacity, dtype=np.int32),
             alive=np.zeros(capacity, dtype=bool),
         )
 
@@ -154,6 +156,12 @@ class Firms:
         idx = np.arange(self.n_used, self.n_used + n)
         self.n_used += n
         return idx
+
+    def hire(self, firms: np.ndarray) -> None:
+        """Count one hire into each entry of ``firms`` (repeats allowed)."""
+        added = np.bincount(firms, minlength=self.capacity).astype(np.int32)
+        self.employment += added
+        self.hires += added
 
     def targets(self, demand_index: float) -> np.ndarray:
         """Desired employment this month: base target scaled by labour demand, rounded."""

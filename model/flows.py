@@ -280,51 +280,73 @@ def hire_into_vacancies(ctx: MonthContext, idx: np.ndarray, purpose: int) -> np.
         who = ctx.draws.order(purpose, ctx.t, who)[:m]
         chosen = vacancy_slots(ctx, segment, vac, m)
         w.firm[who] = chosen
-        f.employment += np.bincount(chosen, minlength=f.capacity).astype(np.int32)
+        f.hire(chosen)
         placed.append(np.sort(who))
     return np.concatenate(placed) if placed else idx[:0]
 
 
+def _shed(ctx: MonthContext, count: np.ndarray, purpose: int, flow: Flow) -> None:
+    """Lay off ``count[f]`` employees of each firm f, chosen in counter-based random order."""
+    w, f = ctx.workers, ctx.firms
+    employed = _in_state(w, State.EMPLOYED)
+    employed = employed[count[w.firm[employed]] > 0]
+    employed = ctx.draws.order(purpose, ctx.t, employed)
+    firm_of = w.firm[employed]
+    order = np.argsort(firm_of, kind="stable")
+    sorted_firms = firm_of[order]
+    starts = np.searchsorted(sorted_firms, sorted_firms, side="left")
+    rank = np.arange(sorted_firms.size) - starts
+    shed = employed[order][rank < count[sorted_firms]]
+    leave_firm(w, f, shed)
+    to_unemployed(ctx, np.sort(shed), flow)
+
+
 def firm_turnover(ctx: MonthContext) -> None:
-    """Firm exit (its workers are laid off), entry, and layoffs where demand fell."""
+    """Firm exit (its workers are laid off), entry, and layoffs where demand fell.
+
+    A firm agent stands for ``persons_per_agent`` firms of its size (K). Each month a number
+    of those K firms exits — K x ``firms.exit_rate`` in expectation, rounded without bias —
+    taking that share of the agent's desired employment and laying off that share of its
+    employees; as many enter in expectation, restoring desired employment (new vacancies).
+    At 1:1 (K = 1) this is whole firms exiting, and entrants are new firm agents drawn like a
+    random incumbent. Treating a firm agent as K firms keeps exits from being K times lumpier
+    than real ones (one large-firm agent is 150,000 jobs at 100 persons per agent).
+    """
     w, f, p, d, t = ctx.workers, ctx.firms, ctx.params, ctx.draws, ctx.t
     if not ctx.stripped:
+        k = ctx.demography.persons_per_agent
+        rate = float(p["firms.exit_rate"])
         alive = np.flatnonzero(f.alive[: f.n_used])
-        exiting = d.chance(Purpose.FIRM_EXIT, t, alive, p["firms.exit_rate"])
-        if exiting.size:
-            f.alive[exiting] = False
-            dying = np.zeros(f.capacity, dtype=bool)
-            dying[exiting] = True
-            employed = _in_state(w, State.EMPLOYED)
-            laid_off = employed[dying[w.firm[employed]]]
-            leave_firm(w, f, laid_off)
-            to_unemployed(ctx, laid_off, Flow.FIRM_EXIT)
-        # Entrants replace exits in expectation, drawn like a random incumbent.
-        n_new = int(np.floor(alive.size * p["firms.exit_rate"]
-                             + d.scalar(Purpose.FIRM_ENTRY, t, 0)))
-        pick = d.uniform(Purpose.FIRM_ENTRY, t, np.arange(1, n_new + 1))
-        like = alive[(pick * alive.size).astype(np.int64)]
-        new = f.claim(n_new)
-        for col in ("size_class", "sector", "segment", "base_target"):
-            getattr(f, col)[new] = getattr(f, col)[like]
-        f.offset[new] = d.uniform(Purpose.FIRM_OFFSET, t, new)
-        f.employment[new] = 0
-        f.alive[new] = True
+        exits = np.floor(k * rate + d.uniform(Purpose.FIRM_EXIT, t, alive))
+        share = np.minimum(exits / k, 1.0)
+        hit = share > 0
+        closing, share = alive[hit], share[hit]
+        if closing.size:
+            count = np.zeros(f.capacity, dtype=np.int64)
+            count[closing] = np.floor(share * f.employment[closing]
+                                      + d.uniform(Purpose.FIRM_EXIT_SHARE, t, closing))
+            f.base_target[closing] *= 1.0 - share
+            _shed(ctx, count, Purpose.FIRM_EXIT_ORDER, Flow.FIRM_EXIT)
+            f.alive[closing[share >= 1.0]] = False
+        if k >= 2:
+            entries = np.floor(k * rate + d.uniform(Purpose.FIRM_ENTRY, t, alive))
+            survivors = f.alive[alive]
+            f.base_target[alive[survivors]] *= 1.0 + entries[survivors] / k
+        else:  # whole firms enter, like a random incumbent
+            n_new = int(np.floor(alive.size * rate + d.scalar(Purpose.FIRM_ENTRY, t, 0)))
+            pick = d.uniform(Purpose.FIRM_ENTRY, t, np.arange(1, n_new + 1))
+            like = alive[(pick * alive.size).astype(np.int64)]
+            new = f.claim(n_new)
+            for col in ("size_class", "sector", "segment", "base_target"):
+                getattr(f, col)[new] = getattr(f, col)[like]
+            f.offset[new] = d.uniform(Purpose.FIRM_OFFSET, t, new)
+            f.employment[new] = 0
+            f.alive[new] = True
     # Demand below employment: firms shed the excess at once.
     excess = np.maximum(f.employment - f.targets(ctx.demand_index), 0)
     excess[~f.alive] = 0
     if excess.any():
-        employed = _in_state(w, State.EMPLOYED)
-        employed = employed[excess[w.firm[employed]] > 0]
-        employed = d.order(Purpose.DEMAND_LAYOFF_ORDER, t, employed)
-        firm_of = w.firm[employed]
-        order = np.argsort(firm_of, kind="stable")
-        sorted_firms = firm_of[order]
-        starts = np.searchsorted(sorted_firms, sorted_firms, side="left")
-        rank = np.arange(sorted_firms.size) - starts
-        shed = employed[order][rank < excess[sorted_firms]]
-        leave_firm(w, f, shed)
-        to_unemployed(ctx, np.sort(shed), Flow.DEMAND_LAYOFF)
+        _shed(ctx, excess, Purpose.DEMAND_LAYOFF_ORDER, Flow.DEMAND_LAYOFF)
 
 
 def separations(ctx: MonthContext) -> None:

@@ -76,7 +76,7 @@ def match(ctx: MonthContext) -> tuple[np.ndarray, float]:
         order = np.argsort(chosen)
         chosen, firms = chosen[order], firms[order]
         w.firm[chosen] = firms
-        f.employment += np.bincount(firms, minlength=f.capacity).astype(np.int32)
+        f.hire(firms)
         hired_all.append(chosen)
     hired = np.concatenate(hired_all) if hired_all else searching[:0]
     ctx.ledger.move(hired, State.EMPLOYED, Flow.MATCH)

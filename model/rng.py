@@ -57,6 +57,8 @@ class Purpose(IntEnum):
     VACANCY_KEY = 18
     UI_COVERAGE = 19
     DIRECT_HIRE_KEY = 20
+    FIRM_EXIT_SHARE = 21
+    FIRM_EXIT_ORDER = 22
     INSTRUMENT = 1000  # instrument k, sub-purpose j: INSTRUMENT + 16 * k + j
 
 

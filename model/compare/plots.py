@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 __all__ = ["cjk_font", "fan_chart", "probability_chart", "attribution_chart", "TargetInfo"]
 
@@ -181,7 +182,7 @@ def attribution_chart(attribution: pd.DataFrame, labels: dict[str, str]) -> byte
     height = 0.8 / max(n_s, 1)
     colours = plt.get_cmap("tab10")
     with plt.rc_context(_style()):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.28 * n_i * max(n_s, 2) + 1.8),
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.22 * n_i * max(n_s, 2) + 1.8),
                                           sharey=True)
         y0 = np.arange(n_i)
         shown = False
@@ -214,6 +215,8 @@ def attribution_chart(attribution: pd.DataFrame, labels: dict[str, str]) -> byte
                         "mean and 5–95%", fontsize=8)
         if shown:
             right.set_xscale("log")
+            right.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.4g}"))
+            right.xaxis.set_minor_formatter(NullFormatter())
         right.set_xlabel("每个新增就业的支出（万元，对数）/ spending per attributable job "
                          "(10,000 yuan, log)\n– : jobs' 5–95% range not above zero", fontsize=8)
         for ax in (left, right):

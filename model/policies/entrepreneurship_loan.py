@@ -2,7 +2,7 @@
 
 Eligible searchers who apply and are funded become self-employed founders; each start-up is a
 new micro firm that hires ``jobs_per_founder_gross - 1`` people (the founder is the first
-job; Yunnan/Shaanxi/Henan administrative tallies). Supported start-ups survive to 30 months
+job; Yunnan/Shaanxi/Henan administrative tallies count jobs created, founder included). Supported start-ups survive to 30 months
 with probability ``survival_30m`` (Caliendo & Kritikos 2010): the instrument adds the exit
 hazard beyond the core's self-employment and firm exits (a start-up whose founder leaves closes,
 and a founder whose firm closes searches again). Net jobs are not imposed: they are what the
@@ -33,8 +33,10 @@ class EntrepreneurshipLoan(Instrument):
         v = self.settings.values
         self.hires = float(v["jobs_per_founder_gross"]) - 1.0
         total = 1.0 - float(v["survival_30m"]) ** (1.0 / 30.0)
-        core = float(self.params["flows.self_employed_exit_rate"]) + float(
-            self.params["firms.exit_rate"])
+        # The core's own exits: self-employment exit, and at 1:1 the firm's exit (with more
+        # persons per agent a firm agent loses one of its K firms at a time, not the founder).
+        core = float(self.params["flows.self_employed_exit_rate"]) + (
+            float(self.params["firms.exit_rate"]) if self.persons_per_agent < 2 else 0.0)
         self.exit_hazard = max(total - core, 0.0)
         self.firm_of: dict[int, np.ndarray] = {}
 

@@ -48,9 +48,8 @@ class YouthInternship(Instrument):
             keep = (self.uniform(3, t, interns) < self.retention) & f.alive[hosts]
             ctx.ledger.move(interns[keep], State.EMPLOYED, Flow.PROGRAMME_EXIT)
             w.firm[interns[keep]] = hosts[keep]
-            added = np.bincount(hosts[keep], minlength=f.capacity)
-            f.employment += added.astype(np.int32)
-            f.base_target += added
+            f.hire(hosts[keep])
+            f.base_target += np.bincount(hosts[keep], minlength=f.capacity)
             cover_ui(ctx, interns[keep])
             self.retained += int(keep.sum())
             to_unemployed(ctx, interns[~keep], Flow.PROGRAMME_EXIT)
