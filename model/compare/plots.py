@@ -185,7 +185,7 @@ def attribution_chart(attribution: pd.DataFrame, labels: dict[str, str]) -> byte
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.22 * n_i * max(n_s, 2) + 1.8),
                                           sharey=True)
         y0 = np.arange(n_i)
-        shown = False
+        shown_costs: list[float] = []
         for k, s in enumerate(scenarios):
             part = attribution[attribution["scenario"] == s].set_index("instrument")
             part = part.reindex(instruments)
@@ -205,7 +205,7 @@ def attribution_chart(attribution: pd.DataFrame, labels: dict[str, str]) -> byte
                 if not good:
                     right.text(0.0, yy, " –", va="center", fontsize=7, color="0.4",
                                transform=right.get_yaxis_transform())
-            shown |= bool(ok.any())
+            shown_costs.extend(cost[ok].tolist())
         left.axvline(0, color="0.3", lw=0.8)
         left.set_yticks(y0)
         left.set_yticklabels([labels.get(i, i).replace(" / ", "\n") for i in instruments],
@@ -213,12 +213,15 @@ def attribution_chart(attribution: pd.DataFrame, labels: dict[str, str]) -> byte
         left.invert_yaxis()
         left.set_xlabel("可归因城镇新增就业（万人）/ attributable new urban jobs (10,000), "
                         "mean and 5–95%", fontsize=8)
-        if shown:
+        costs = [c for c in shown_costs if c > 0]
+        log = bool(costs) and max(costs) / min(costs) > 50
+        if log:
             right.set_xscale("log")
             right.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.4g}"))
             right.xaxis.set_minor_formatter(NullFormatter())
-        right.set_xlabel("每个新增就业的支出（万元，对数）/ spending per attributable job "
-                         "(10,000 yuan, log)\n– : jobs' 5–95% range not above zero", fontsize=8)
+        right.set_xlabel("每个新增就业的支出（万元）/ spending per attributable job "
+                         f"(10,000 yuan{', log scale' if log else ''})\n"
+                         "– : jobs' 5–95% range not above zero", fontsize=8)
         for ax in (left, right):
             ax.grid(axis="x", color="0.9", lw=0.6)
         left.legend(fontsize=7, frameon=False, loc="lower right")

@@ -61,8 +61,7 @@ def test_monthly_parquet_and_files(small_comparison):
 
 
 def test_common_random_numbers_across_scenarios(small_comparison):
-    """Replicate r of both scenarios starts from the same population (same first-month stocks
-    before programmes act is not guaranteed, but the demography is)."""
+    """Replicate r of both scenarios draws the same demography (deaths month by month)."""
     _, comparison = small_comparison
     m = comparison.monthly
     deaths = m.pivot_table(index=["replicate", "month"], columns="scenario",
