@@ -48,6 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--scheduler", default=None, help="Dask scheduler address")
     cmp_.add_argument("--seed", type=_non_negative_int, default=None)
     cmp_.add_argument("--persons-per-agent", type=_positive_float, default=None)
+    cmp_.add_argument("--attribution-replications", type=_non_negative_int, default=None,
+                      help="replicates that also run one counterfactual per instrument "
+                           "(default min(N, 10))")
+    cmp_.add_argument("--macro-draws", action="store_true",
+                      help="one forecast demand path per replicate (macro uncertainty)")
+    cmp_.add_argument("--parameter-draws", type=Path, default=None,
+                      help="fitted parameter file: one draw of its calibrated parameters per "
+                           "replicate (parameter uncertainty)")
     cal = sub.add_parser("calibrate", help="fit parameters to the record (simulated moments)")
     cal.add_argument("config", type=Path, help="calibration TOML file")
     cal.add_argument("--out", type=Path, required=True, help="fitted parameter file to write")
@@ -88,7 +96,9 @@ def _compare(args: argparse.Namespace) -> int:
 
     run_compare(scenarios=args.scenarios, out=args.out, replications=args.replications,
                 workers=args.workers, scheduler=args.scheduler, seed=args.seed,
-                persons_per_agent=args.persons_per_agent)
+                persons_per_agent=args.persons_per_agent,
+                attribution_replications=args.attribution_replications,
+                macro_draws=args.macro_draws, parameter_draws=args.parameter_draws)
     return 0
 
 
