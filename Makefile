@@ -21,7 +21,7 @@ run: $(STAMP)
 	$(BIN)/jobsim compare scenarios/baseline_2021.toml scenarios/plan_2021.toml \
 		scenarios/plan_2021_training_to_hiring.toml scenarios/plan_2021_triple_internships.toml \
 		scenarios/plan_2021_double_loans.toml scenarios/plan_2021_demand_shock.toml \
-		--replications $(REPLICATIONS) --out out/compare
+		--replications $(REPLICATIONS) --attribution-replications 5 --out out/compare
 	@echo "report: $(CURDIR)/out/compare/report.html"
 
 test: $(STAMP)
