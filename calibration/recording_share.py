@@ -9,7 +9,10 @@ recorded count is linear in the share, so the share that matches the data is
 
 at flat base-year demand. 2019 is absent from the data (only Jan-Sep) and 2015-2016 are a
 two-year sum; 2014 is older than the population stocks. This is a one-moment method-of-moments
-fit; the full simulated-moments calibration (issue 5) replaces it.
+fit of the base set. The full simulated-moments calibration (``calibration/hunan.toml``, run by
+``jobsim calibrate``) fits the share jointly with the behavioural parameters, concentrated out
+analytically in the same way (``calibration/objective.py``); its result is the fitted file
+``calibration/fitted/hunan_2020.toml``, not the base set.
 
 Usage: python -m calibration.recording_share [--replications N] [--write]
 """

@@ -1,0 +1,148 @@
+"""Fitted parameter files: a full parameter TOML that ``ParameterSet.load`` reads, and its metadata.
+
+``<name>.toml`` is the base set with the fitted values put in (provenance ``calibrated``, the
+reference naming the fit; a list parameter of which one element was fitted says which in its
+note). Parameters held fixed while fitting keep their base values. The fit's metadata —
+targets, method, seeds, objective, standard errors and covariance, version — goes to
+``<name>.meta.json`` beside it, because a parameter file holds parameter tables only.
+
+:func:`sample_parameters` draws parameter sets from the estimates' normal approximation
+(truncated to the bounds), so that scenarios can carry calibration uncertainty.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from model.params import ParameterSet
+
+__all__ = ["write_fitted", "meta_path", "load_meta", "sample_parameters", "atomic_write"]
+
+
+def meta_path(fitted: Path | str) -> Path:
+    """``hunan_2020.toml`` -> ``hunan_2020.meta.json``."""
+    fitted = Path(fitted)
+    return fitted.with_name(fitted.stem + ".meta.json")
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; these are shared project files
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _fitted_set(base: ParameterSet, entries: list[dict], reference: str) -> ParameterSet:
+    """Put the fitted values into the base set (provenance 'calibrated', fit as reference)."""
+    declared = {path: base.declaration(path) for path in base}
+    by_path: dict[str, list[dict]] = {}
+    for e in entries:
+        by_path.setdefault(e["path"], []).append(e)
+    for path, items in by_path.items():
+        old = declared[path]
+        value = old.value
+        if isinstance(value, list):
+            value = list(value)
+            for e in items:
+                value[e["index"]] = e["estimate"]
+            which = ", ".join(f"element {e['index']}" for e in items)
+            note = (f"{which} calibrated; other elements as in the base set "
+                    f"({old.provenance}: {old.reference})")
+        else:
+            value = items[0]["estimate"]
+            note = f"base set: {old.value!r} ({old.provenance}: {old.reference})"
+        se = "; ".join(f"{e['name']} = {e['estimate']:.6g} (se {e['se']:.2g})" for e in items)
+        declared[path] = old.model_copy(update={
+            "value": value, "provenance": "calibrated", "note": note,
+            "reference": f"{reference}: {se}"})
+    fitted = ParameterSet(declared, origin="<fitted>")
+    # Re-validate every value (units and ranges) through the public override path.
+    return fitted.with_overrides({p: fitted[p] for p in by_path})
+
+
+def write_fitted(out: Path, base: ParameterSet, entries: list[dict], meta: dict,
+                 header: list[str]) -> tuple[Path, Path]:
+    """Write ``out`` (parameter TOML) and its ``.meta.json``, atomically; returns both paths.
+
+    ``entries`` are dicts with ``path``, ``index``, ``name``, ``estimate``, ``se``.
+    """
+    out = Path(out)
+    mpath = meta_path(out)
+    shown = mpath.as_posix() if not mpath.is_absolute() else mpath.name
+    reference = f"{shown} (SMM fit '{meta['name']}')"
+    fitted = _fitted_set(base, entries, reference)
+    text = "".join(f"# {line}\n" if line else "#\n" for line in header) + "\n" + fitted.to_toml()
+    fd, tmp = tempfile.mkstemp(dir=out.parent if out.parent.exists() else None, suffix=".toml")
+    os.close(fd)
+    try:
+        Path(tmp).write_text(text, encoding="utf-8")
+        ParameterSet.load(tmp)  # the file must load before it replaces anything
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    atomic_write(mpath, json.dumps(meta, indent=2, default=_json_default) + "\n")
+    atomic_write(out, text)
+    return out, mpath
+
+
+def _json_default(obj: object) -> object:
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    if isinstance(obj, Path):
+        return obj.as_posix()
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def load_meta(fitted: Path | str) -> dict:
+    """Read the metadata of a fitted file."""
+    path = meta_path(fitted)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no metadata beside fitted file {fitted}")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def sample_parameters(fitted: Path | str, n: int, seed: int) -> list[ParameterSet]:
+    """``n`` parameter sets drawn from the fit's normal approximation, truncated to bounds.
+
+    Each set is the fitted file with its calibrated values replaced by one joint draw from
+    N(estimate, covariance) (rejection within the bounds, at most 1000 tries per draw, then
+    clipping).
+    """
+    meta = load_meta(fitted)
+    params = meta["parameters"]
+    mean = np.array([p["estimate"] for p in params])
+    cov = np.array(meta["covariance"])
+    lo = np.array([p["lower"] for p in params])
+    hi = np.array([p["upper"] for p in params])
+    rng = np.random.default_rng(seed)
+    base = ParameterSet.load(fitted)
+    out = []
+    for _ in range(n):
+        for _ in range(1000):
+            draw = rng.multivariate_normal(mean, cov, method="eigh")
+            if np.all((draw >= lo) & (draw <= hi)):
+                break
+        draw = np.clip(draw, lo, hi)
+        over: dict = {}
+        for p, v in zip(params, draw):
+            if p["index"] is None:
+                over[p["path"]] = float(v)
+            else:
+                current = list(over.get(p["path"], base[p["path"]]))
+                current[p["index"]] = float(v)
+                over[p["path"]] = current
+        out.append(base.with_overrides(over, where=f"{fitted} (posterior draw)"))
+    return out

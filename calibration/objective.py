@@ -1,0 +1,131 @@
+"""The SMM objective: weighted distance between target and simulated moments, plus priors.
+
+For free parameters theta, simulated moments m(theta) (the mean over R replications with
+common random numbers) and targets d with documented standard deviations sd, the objective is
+
+    J(theta) = sum_k ((m_k(theta) - d_k) / sd_k)^2 + sum_j ((theta_j - mu_j) / tau_j)^2,
+
+a diagonal weighting matrix W = diag(1/sd^2) over the fitted targets. The second sum holds
+the literature priors (normal, mean mu and sd tau) of the parameters that have one; it enters
+as pseudo-moments, rows of the same residual vector, so that standard errors and diagnostics
+treat prior and data information alike. Parameters with flat priors have no row.
+
+The new-jobs recording share s scales every new-jobs level moment and nothing else (the
+indicator is ``s x (newly employed - natural attrition)``), so it is concentrated out: for
+each theta the optimal share is the weighted least-squares ratio
+
+    s*(theta) = sum_k a_k d_k / sd_k^2 / sum_k a_k^2 / sd_k^2,   a_k = m_k(theta; s = 1),
+
+clipped to its bounds; the search runs over the other parameters only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from calibration.config import RECORDING_SHARE, LoadedConfig, ParameterSpec
+from calibration.targets import Moment
+
+__all__ = ["Problem"]
+
+
+@dataclass
+class Problem:
+    """Targets, free parameters and weights of one calibration."""
+
+    moments: list[Moment]
+    free: list[ParameterSpec]
+    use_priors: bool = True
+    data: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.data is None:
+            self.data = np.array([m.value for m in self.moments], dtype=float)
+        self.data = np.asarray(self.data, dtype=float)
+        self.sd = np.array([m.sd for m in self.moments], dtype=float)
+        self.fit = np.array([m.fit for m in self.moments], dtype=bool)
+        self.level = np.array([m.level for m in self.moments], dtype=bool)
+        self.names = [p.name for p in self.free]
+        self.lower = np.array([p.lower for p in self.free], dtype=float)
+        self.upper = np.array([p.upper for p in self.free], dtype=float)
+        share = [i for i, p in enumerate(self.free) if p.path == RECORDING_SHARE]
+        self.share_index = share[0] if share else None
+        self.sim_index = [i for i in range(len(self.free)) if i != self.share_index]
+        self.priors = [(j, p.prior_mean, p.prior_sd) for j, p in enumerate(self.free)
+                       if self.use_priors and p.prior == "normal"]
+
+    @classmethod
+    def from_config(cls, cfg: LoadedConfig, moments: list[Moment],
+                    data: np.ndarray | None = None, use_priors: bool | None = None) -> Problem:
+        """Build the problem of a configuration (``data`` replaces the targets' values)."""
+        priors = cfg.spec.method.use_priors if use_priors is None else use_priors
+        return cls(moments=moments, free=list(cfg.free), use_priors=priors, data=data)
+
+    # -- parameter vectors -------------------------------------------------------------
+    @property
+    def sim_lower(self) -> np.ndarray:
+        """Lower bounds of the simulated (not concentrated) parameters."""
+        return self.lower[self.sim_index]
+
+    @property
+    def sim_upper(self) -> np.ndarray:
+        """Upper bounds of the simulated parameters."""
+        return self.upper[self.sim_index]
+
+    def full(self, theta_sim: np.ndarray, share: float | None) -> np.ndarray:
+        """All free parameters from the simulated ones and the share."""
+        out = np.empty(len(self.free))
+        out[self.sim_index] = theta_sim
+        if self.share_index is not None:
+            out[self.share_index] = share
+        return out
+
+    def start(self, base: dict[str, float]) -> np.ndarray:
+        """Return the base values of the simulated parameters, clipped into the bounds."""
+        x = np.array([base[self.free[i].name] for i in self.sim_index], dtype=float)
+        return np.clip(x, self.sim_lower, self.sim_upper)
+
+    # -- moments and residuals ---------------------------------------------------------
+    def best_share(self, raw: np.ndarray) -> float | None:
+        """Return the recording share minimising the objective (None if it is not free)."""
+        if self.share_index is None:
+            return None
+        j = self.share_index
+        use = self.fit & self.level
+        a, d, w = raw[use], self.data[use], 1.0 / self.sd[use] ** 2
+        denom = float(np.sum(w * a * a))
+        if denom <= 0 or not np.isfinite(denom):
+            return float(self.lower[j])
+        return float(np.clip(np.sum(w * a * d) / denom, self.lower[j], self.upper[j]))
+
+    def scale(self, raw: np.ndarray, share: float | None) -> np.ndarray:
+        """Moments with the recording share applied to the level moments."""
+        out = np.array(raw, dtype=float, copy=True)
+        if share is not None:
+            out[..., self.level] *= share
+        return out
+
+    def residuals(self, theta_sim: np.ndarray, raw: np.ndarray, share: float | None = None,
+                  concentrate: bool = True) -> tuple[np.ndarray, float | None]:
+        """Weighted residuals (fitted moments, then prior rows) and the share used."""
+        if concentrate:
+            share = self.best_share(raw)
+        m = self.scale(raw, share)
+        r = (m[self.fit] - self.data[self.fit]) / self.sd[self.fit]
+        theta = self.full(np.asarray(theta_sim, dtype=float), share)
+        prior = [(theta[j] - mu) / tau for j, mu, tau in self.priors]
+        return np.concatenate([r, np.asarray(prior, dtype=float)]), share
+
+    def objective(self, theta_sim: np.ndarray, raw: np.ndarray, share: float | None = None,
+                  concentrate: bool = True) -> float:
+        """J(theta) = squared norm of the weighted residuals (inf if a moment is undefined)."""
+        r, _ = self.residuals(theta_sim, raw, share, concentrate)
+        value = float(r @ r)
+        return value if np.isfinite(value) else float("inf")
+
+    @property
+    def n_rows(self) -> int:
+        """Rows of the residual vector: fitted moments plus prior pseudo-moments."""
+        return int(self.fit.sum()) + len(self.priors)
