@@ -231,8 +231,19 @@ def demography(ctx: MonthContext) -> None:
         age_years = p["population.college_entry_age"] + p["population.college_years"]
         entrant_attributes(w, idx, age_years=age_years, urban=True, college=True,
                            groups=int(Group.GRADUATE), p=p, rng=grng)
-        direct = grng.random(n_grad) < p["population.graduate_first_employment_rate"]
-        hired = hire_into_vacancies(ctx, idx[direct], Purpose.DIRECT_HIRE_KEY)
+        direct = idx[grng.random(n_grad) < p["population.graduate_first_employment_rate"]]
+        hired = hire_into_vacancies(ctx, direct, Purpose.DIRECT_HIRE_KEY)
+        # Jobs found before graduation (campus recruitment) need not wait for an open
+        # vacancy: the rest join a random college-segment firm, which grows by that job.
+        extra = np.setdiff1d(direct, hired, assume_unique=True)
+        firms = np.flatnonzero(ctx.firms.alive & (ctx.firms.segment == 1))
+        if extra.size and firms.size:
+            pick = ctx.draws.uniform(Purpose.GRADUATE_FIRM, ctx.t, extra)
+            chosen = firms[(pick * firms.size).astype(np.int64)]
+            w.firm[extra] = chosen
+            ctx.firms.hire(chosen)
+            ctx.firms.base_target += np.bincount(chosen, minlength=ctx.firms.capacity)
+            hired = np.sort(np.concatenate([hired, extra]))
         ctx.ledger.move(hired, State.EMPLOYED, Flow.GRADUATE_DIRECT_HIRE)
         cover_ui(ctx, hired)
         searching = np.setdiff1d(idx, hired, assume_unique=True)

@@ -59,6 +59,7 @@ class Purpose(IntEnum):
     DIRECT_HIRE_KEY = 20
     FIRM_EXIT_SHARE = 21
     FIRM_EXIT_ORDER = 22
+    GRADUATE_FIRM = 23
     INSTRUMENT = 1000  # instrument k, sub-purpose j: INSTRUMENT + 16 * k + j
 
 
