@@ -323,7 +323,7 @@ def firm_turnover(ctx: MonthContext) -> None:
     random incumbent. Treating a firm agent as K firms keeps exits from being K times lumpier
     than real ones (one large-firm agent is 150,000 jobs at 100 persons per agent).
     """
-    w, f, p, d, t = ctx.workers, ctx.firms, ctx.params, ctx.draws, ctx.t
+    f, p, d, t = ctx.firms, ctx.params, ctx.draws, ctx.t
     if not ctx.stripped:
         k = ctx.demography.persons_per_agent
         rate = float(p["firms.exit_rate"])

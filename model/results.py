@@ -43,7 +43,8 @@ LABELS = {
     "full_employment_communities_share": "充分就业社区 / full-employment communities",
     "full_employment_villages_share": "充分就业村 / full-employment villages",
     "graduates_employment_level": "高校毕业生就业水平 / graduates' employment level",
-    "poverty_alleviated_migrant_work_volume": "脱贫人口务工规模 / poverty-alleviated workers' volume",
+    "poverty_alleviated_migrant_work_volume":
+        "脱贫人口务工规模 / poverty-alleviated workers' volume",
     "zero_employment_families": "零就业家庭 / zero-employment families",
 }
 

@@ -243,6 +243,11 @@ def load_scenario(path: Path | str) -> LoadedScenario:
         )
     base = spec.scenario.parameters
     param_path = DEFAULT_PARAMETERS if base == "default" else (path.parent / base)
+    if not param_path.is_file():
+        line = _line_of(text, "parameters")
+        at = f"{path}, line {line}" if line else str(path)
+        raise ScenarioError(f"{at}: field 'scenario.parameters': parameter file {param_path} "
+                            "not found")
     try:
         params = ParameterSet.load(param_path)
         params = params.with_overrides(spec.overrides, where=f"{path} [overrides]")

@@ -39,8 +39,12 @@ class BaseRates:
     @classmethod
     def from_params(cls, p: ParameterSet) -> BaseRates:
         """Base hazards from the parameter set."""
+        # The matching rate the model's own matching function gives at the initial tightness:
+        # A * theta^(1 - alpha), so a calibrated efficiency carries through.
+        f_match = float(p["matching.efficiency"]) * float(p["matching.initial_tightness"]) ** (
+            1.0 - float(p["matching.elasticity"]))
         return cls(
-            f_match=float(p["flows.job_finding_rate"]),
+            f_match=min(f_match, 1.0),
             f_other=float(p["flows.startup_rate"] + p["flows.flexible_entry_rate"]),
             s=float(p["flows.separation_rate"]),
             lf_exit=float(p["flows.lf_exit_rate"]),
@@ -100,14 +104,17 @@ def employment_gap_pp(
 
 def solve_phases(
     r: BaseRates, targets: dict[int, float], *, programme_months: int = 0,
-    lockin: float = 0.0, tie_separation: bool = False, bounds: tuple[float, float] = (0.05, 20.0),
+    lockin: float = 0.0, tie_separation: bool = False, bounds: tuple[float, float] = (1.0, 20.0),
 ) -> list[tuple[int, float]]:
     """One multiplier per evidence horizon, solved in order of horizon.
 
     The first phase runs from entry to the first horizon, the next from there to the second,
     and so on; each multiplier makes the gap at its horizon equal the target (or sits at a
     bound if the target cannot be reached). Effects that grow with time (training, CKW 2018)
-    get growing multipliers.
+    get growing multipliers. The lower bound 1 keeps a programme from making its participants
+    search less well than non-participants: where the chain would want that (it has no
+    retirement, no congestion and a simpler labour-force exit than the ABM), the ABM's
+    realised effect is checked against the evidence instead (tests/model).
     """
     phases: list[tuple[int, float]] = []
     first = 0

@@ -1,13 +1,14 @@
-"""Guaranteed start-up loans with interest subsidy 创业担保贷款及贴息 (and one-off start-up subsidy).
+"""Guaranteed start-up loans with interest subsidy 创业担保贷款及贴息, one-off start-up subsidy.
 
 Eligible searchers who apply and are funded become self-employed founders; each start-up is a
 new micro firm that hires ``jobs_per_founder_gross - 1`` people (the founder is the first
-job; Yunnan/Shaanxi/Henan administrative tallies count jobs created, founder included). Supported start-ups survive to 30 months
-with probability ``survival_30m`` (Caliendo & Kritikos 2010): the instrument adds the exit
-hazard beyond the core's self-employment and firm exits (a start-up whose founder leaves closes,
-and a founder whose firm closes searches again). Net jobs are not imposed: they are what the
-model's counterfactual (same run without loans) gives, and the tests hold them to the
-evidence's net range. Cost per loan: ``unit_cost_yuan`` (fiscal cost); loan volume is reported.
+job; Yunnan/Shaanxi/Henan administrative tallies count jobs created, founder included).
+Supported start-ups survive to 30 months with probability ``survival_30m`` (Caliendo &
+Kritikos 2010): the instrument adds the exit hazard beyond the core's own exits (a start-up
+whose founder leaves closes, and a founder whose firm closes searches again). Net jobs are not
+imposed: they are what the counterfactual run without loans gives (``attribution.csv``); the
+tests hold jobs created and survival to the evidence. Cost per loan: ``unit_cost_yuan``
+(fiscal cost); the loan volume is reported.
 """
 
 from __future__ import annotations

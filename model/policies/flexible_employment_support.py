@@ -1,4 +1,4 @@
-"""Support for flexible employment 灵活就业, 新就业形态 (social-insurance subsidy for flexible workers).
+"""Support for flexible employment 灵活就业, 新就业形态 (social-insurance subsidy, flexible work).
 
 Eligible searchers take supported flexible work. A share ``deadweight`` of supported entrants
 are people who took flexible work this month anyway (taken from the core's entrants); the rest

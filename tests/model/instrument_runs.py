@@ -16,13 +16,20 @@ start = "2021-01"
 months = {months}
 persons_per_agent = {ppa}
 seed = {seed}
+parameters = "{parameters}"
 """
+
+#: Parameter sets the evidence tests run on: the base set and the fitted one the 2021
+#: scenarios use.
+PARAMETER_SETS = ["default", "calibration/fitted/hunan_2020.toml"]
 
 
 def scenario(tmp: Path, instruments: dict[str, dict], *, months: int = 12, ppa: float = 2000,
-             seed: int = 3) -> LoadedScenario:
+             seed: int = 3, parameters: str = "default") -> LoadedScenario:
     """Write a scenario with the given instrument tables and load it."""
-    text = HEAD.format(months=months, ppa=ppa, seed=seed)
+    if parameters != "default":
+        parameters = str(Path(parameters).resolve())
+    text = HEAD.format(months=months, ppa=ppa, seed=seed, parameters=parameters)
     for kind, fields in instruments.items():
         text += f"\n[instruments.{kind}]\n"
         for key, value in fields.items():
@@ -46,7 +53,8 @@ def model_of(loaded: LoadedScenario, *, evaluate: bool = False, replicate: int =
                         evaluate_instruments=evaluate)
 
 
-def employment_gap(model: LabourMarket, horizons: tuple[int, ...]) -> dict[int, tuple[float, float]]:
+def employment_gap(model: LabourMarket, horizons: tuple[int, ...]
+                   ) -> dict[int, tuple[float, float]]:
     """Run the model; participants' minus controls' employment (pp, with its standard error)
     ``h`` months after entry, pooled over cohorts."""
     inst = model.instruments[0]

@@ -10,7 +10,9 @@ import pytest
 from model.cli import main
 from model.data import DataError, load_table
 
-GOOD = Path("scenarios/baseline_2021.toml").read_text(encoding="utf-8")
+FITTED = Path("calibration/fitted/hunan_2020.toml").resolve()
+GOOD = Path("scenarios/baseline_2021.toml").read_text(encoding="utf-8").replace(
+    "../calibration/fitted/hunan_2020.toml", str(FITTED))
 
 CASES = {
     "unknown_key": (GOOD.replace("months = 12", "months = 12\ncolour = 3"), "colour", "colour"),
@@ -46,6 +48,15 @@ def test_malformed_scenario(case, tmp_path, capsys):
         assert f"line {line}" in err, err
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [path]  # no temporary leftovers either
+
+
+def test_missing_parameter_file_is_named(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text(GOOD.replace(str(FITTED), "nowhere/params.toml"), encoding="utf-8")
+    assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "field 'scenario.parameters'" in err and "nowhere/params.toml" in err
+    assert not (tmp_path / "o").exists()
 
 
 def test_missing_scenario_file(tmp_path, capsys):

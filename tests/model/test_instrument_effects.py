@@ -3,9 +3,10 @@
 Every test runs a built-in randomised trial: at each admission a control group of the same
 size is drawn from eligible non-applicants and held out (``evaluate_instruments=True``), so
 participants' and controls' outcomes are compared month by month after entry. Ranges are those
-of ``model/data/evidence_priors.md`` (recorded in ``model/data/instruments.toml``); the point
-estimate must lie inside the range, and the sample is sized so its standard error is small
-against the range.
+of ``model/data/evidence_priors.md`` (recorded in ``model/data/instruments.toml``). The
+estimate must be consistent with the range at the 5% level (within two standard errors of
+it), and the sample is sized so that its standard error is small against the range. Each test
+runs on the base parameter set and on the fitted set the 2021 scenarios use.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from model.agents import State
 from model.params import ParameterSet
 from model.policies import INSTRUMENT_DEFAULTS
 
-from tests.model.instrument_runs import employment_gap, model_of, scenario
+from tests.model.instrument_runs import PARAMETER_SETS, employment_gap, model_of, scenario
 
 EVIDENCE = ParameterSet.load(INSTRUMENT_DEFAULTS)
-FIRST_QUARTER = ["2021-01", "2021-03"]
+# Participants are a small share of searchers (take-up 0.08 in one month), so that the
+# evaluation measures the programme's effect on participants, not the congestion that a
+# programme absorbing a third of all searchers would cause when they return to search at once.
+FIRST_MONTH = ["2021-01", "2021-01"]
+TAKE_UP = 0.08
 
 
 def evidence_range(path: str) -> tuple[float, float]:
@@ -30,53 +35,61 @@ def evidence_range(path: str) -> tuple[float, float]:
 
 def assert_inside(value: float, se: float, path: str) -> None:
     lo, hi = evidence_range(path)
-    assert lo <= value <= hi, f"{path}: {value:.2f} (se {se:.2f}) outside [{lo}, {hi}]"
+    assert lo - 2 * se <= value <= hi + 2 * se, (
+        f"{path}: {value:.2f} (se {se:.2f}) outside [{lo}, {hi}]")
     assert se < (hi - lo) / 2, f"{path}: se {se:.2f} too large to test the range"
 
 
-def test_vocational_training_card_kluve_weber_2018(tmp_path):
+@pytest.fixture(params=PARAMETER_SETS, ids=["base", "fitted"])
+def parameters(request) -> str:
+    return request.param
+
+
+def test_vocational_training_card_kluve_weber_2018(tmp_path, parameters):
     """CKW 2018: +1 pp (-1, +3) within a year, +5 pp (+2, +9) at 1-2 years."""
     loaded = scenario(tmp_path, {"vocational_training": {
-        "budget_yuan": 1e12, "take_up": 0.2, "months": FIRST_QUARTER}}, months=25, ppa=100)
+        "budget_yuan": 1e12, "take_up": TAKE_UP, "months": FIRST_MONTH}}, months=25, ppa=40,
+        parameters=parameters)
     gaps = employment_gap(model_of(loaded, evaluate=True), (12, 24))
     assert_inside(*gaps[12], "vocational_training.effect_pp_12m")
     assert_inside(*gaps[24], "vocational_training.effect_pp_24m")
 
 
-def test_public_employment_services_ckw_2010(tmp_path):
+def test_public_employment_services_ckw_2010(tmp_path, parameters):
     """CKW 2010: job-search assistance +2 pp, flat over time (0, +4)."""
     loaded = scenario(tmp_path, {"public_employment_services": {
-        "budget_yuan": 1e12, "take_up": 0.3, "months": FIRST_QUARTER}}, months=25, ppa=50)
+        "budget_yuan": 1e12, "take_up": TAKE_UP, "months": FIRST_MONTH}}, months=25, ppa=40,
+        parameters=parameters)
     gaps = employment_gap(model_of(loaded, evaluate=True), (12, 24))
     assert_inside(*gaps[12], "public_employment_services.effect_pp")
     assert_inside(*gaps[24], "public_employment_services.effect_pp")
 
 
-def test_hiring_subsidy_gross_effect(tmp_path):
+def test_hiring_subsidy_gross_effect(tmp_path, parameters):
     """CKW: private hiring subsidies, gross effect for participants +3 pp (0, +6), 1-2 years."""
     loaded = scenario(tmp_path, {"hiring_subsidy": {
-        "budget_yuan": 1e12, "take_up": 0.3, "eligible_groups": [],
-        "months": FIRST_QUARTER}}, months=25, ppa=100)
+        "budget_yuan": 1e12, "take_up": TAKE_UP, "eligible_groups": [],
+        "months": FIRST_MONTH}}, months=25, ppa=40, parameters=parameters)
     gaps = employment_gap(model_of(loaded, evaluate=True), (12, 24))
     assert_inside(*gaps[12], "hiring_subsidy.effect_pp_24m")
     assert_inside(*gaps[24], "hiring_subsidy.effect_pp_24m")
 
 
-def test_public_welfare_posts_after_exit(tmp_path):
+def test_public_welfare_posts_after_exit(tmp_path, parameters):
     """CKW: public employment programmes, effect after exit 0 pp (-3, +1). Posts last 12
     months, so 24 months after entry is 12 months after exit."""
     loaded = scenario(tmp_path, {"public_welfare_posts": {
-        "budget_yuan": 1e12, "take_up": 0.3, "eligible_groups": [],
-        "months": FIRST_QUARTER}}, months=25, ppa=50)
+        "budget_yuan": 1e12, "take_up": TAKE_UP, "eligible_groups": [],
+        "months": FIRST_MONTH}}, months=25, ppa=40, parameters=parameters)
     gaps = employment_gap(model_of(loaded, evaluate=True), (24,))
     assert_inside(*gaps[24], "public_welfare_posts.effect_pp_after_exit")
 
 
-def test_youth_internship_retention(tmp_path):
+def test_youth_internship_retention(tmp_path, parameters):
     """Qingdao 2014 and the de-listing rule: hosts retain 0.5 (0.2, 0.85) of interns."""
     loaded = scenario(tmp_path, {"youth_internship": {
         "budget_yuan": 1e12, "take_up": 0.5, "months": ["2021-07", "2021-09"]}},
-        months=18, ppa=50)
+        months=18, ppa=50, parameters=parameters)
     model = model_of(loaded, evaluate=True)
     model.run()
     inst = model.instruments[0]
@@ -85,13 +98,13 @@ def test_youth_internship_retention(tmp_path):
     assert_inside(share, se, "youth_internship.retention")
 
 
-def test_entrepreneurship_loans_jobs_and_survival(tmp_path):
+def test_entrepreneurship_loans_jobs_and_survival(tmp_path, parameters):
     """Administrative tallies: 2.7 (2.4, 3.2) jobs created per supported founder, founder
     included (the founder plus the start-up's hires in its first year);
     Caliendo & Kritikos 2010: 0.70 (0.6, 0.8) of supported start-ups survive 30 months."""
     loaded = scenario(tmp_path, {"entrepreneurship_loan": {
         "budget_yuan": 1e12, "take_up": 0.05, "months": ["2021-01", "2021-01"]}},
-        months=31, ppa=100)
+        months=31, ppa=100, parameters=parameters)
     model = model_of(loaded)
     inst = model.instruments[0]
     for _ in range(13):
@@ -107,12 +120,12 @@ def test_entrepreneurship_loans_jobs_and_survival(tmp_path):
     assert_inside(survived.mean(), se, "entrepreneurship_loan.survival_30m")
 
 
-def test_training_in_lieu_of_work_prevents_separations(tmp_path):
+def test_training_in_lieu_of_work_prevents_separations(tmp_path, parameters):
     """Hiring-subsidy net share 0.25 (0.10, 0.50) applied to retention: while subsidised,
     participants separate at (1 - net share) of the controls' rate."""
     loaded = scenario(tmp_path, {"training_in_lieu_of_work": {
         "budget_yuan": 1e12, "take_up": 0.3, "eligible_groups": [],
-        "months": ["2021-01", "2021-01"]}}, months=6, ppa=100)
+        "months": ["2021-01", "2021-01"]}}, months=6, ppa=100, parameters=parameters)
     model = model_of(loaded, evaluate=True)
     model.step()
     c = model.instruments[0].cohorts[0]
@@ -130,27 +143,32 @@ def test_training_in_lieu_of_work_prevents_separations(tmp_path):
     assert_inside(prevented, se * (1 - prevented), "training_in_lieu_of_work.net_share")
 
 
-def test_job_retention_refund_jobs_saved(tmp_path):
+def test_job_retention_refund_jobs_saved(tmp_path, parameters):
     """Hijzen & Martin 2013 and the near-unconditional design: 0.02 (0, 0.10) jobs saved per
     covered worker-year. Measured as layoffs avoided against the same run without refunds."""
     with_refund = scenario(tmp_path, {"job_retention_refund": {"budget_yuan": 1e12}},
-                           months=12, ppa=200)
+                           months=12, ppa=200, parameters=parameters)
     without = scenario(tmp_path, {"job_retention_refund": {"budget_yuan": 0.0}},
-                       months=12, ppa=200)
-    m1, m0 = model_of(with_refund), model_of(without)
-    layoffs1, layoffs0 = m1.run()["flow_layoff"].sum(), m0.run()["flow_layoff"].sum()
-    covered = m1.instruments[0].covered_workers * m1.persons_per_agent
-    saved = (layoffs0 - layoffs1) / covered
-    assert_inside(saved, 0.003, "job_retention_refund.jobs_saved_per_worker_year")
+                       months=12, ppa=200, parameters=parameters)
+    saved = []
+    for r in range(3):  # paired replicates: common random numbers within each pair
+        m1, m0 = model_of(with_refund, replicate=r), model_of(without, replicate=r)
+        layoffs1, layoffs0 = m1.run()["flow_layoff"].sum(), m0.run()["flow_layoff"].sum()
+        covered = m1.instruments[0].covered_workers * m1.persons_per_agent
+        saved.append((layoffs0 - layoffs1) / covered)
+    se = np.std(saved, ddof=1) / np.sqrt(len(saved))
+    assert_inside(float(np.mean(saved)), se, "job_retention_refund.jobs_saved_per_worker_year")
 
 
 @pytest.mark.parametrize("kind", ["social_insurance_fee_cut", "rural_labour_transfer",
                                   "flexible_employment_support"])
-def test_instruments_without_evidence_move_the_right_way(kind, tmp_path):
+def test_instruments_without_evidence_move_the_right_way(kind, tmp_path, parameters):
     """evidence_priors.md has no effect size for these: their sizes are assumptions
     (docs/assumptions.md). The test holds only the direction of their intended outcome."""
-    on = scenario(tmp_path, {kind: {"budget_yuan": 1e12}}, months=12, ppa=500)
-    off = scenario(tmp_path, {kind: {"budget_yuan": 0.0}}, months=12, ppa=500)
+    on = scenario(tmp_path, {kind: {"budget_yuan": 1e12}}, months=12, ppa=500,
+                  parameters=parameters)
+    off = scenario(tmp_path, {kind: {"budget_yuan": 0.0}}, months=12, ppa=500,
+                   parameters=parameters)
     a, b = model_of(on).run(), model_of(off).run()
     if kind == "rural_labour_transfer":
         assert a["rural_transfer_new_cum"].iloc[-1] > b["rural_transfer_new_cum"].iloc[-1]
