@@ -47,6 +47,7 @@ class MonthContext:
     effects: Effects | None = None  # what instruments change this month (None: nothing)
     finding_rate: float = 0.0  # last month's matching rate of searchers (instruments read it)
     new_hires: list[np.ndarray] = field(default_factory=list)  # placed by instruments
+    graduates: np.ndarray | None = None  # this month's entering graduates (the year's cohort)
 
 
 @dataclass
@@ -246,6 +247,7 @@ def demography(ctx: MonthContext) -> None:
             hired = np.sort(np.concatenate([hired, extra]))
         ctx.ledger.move(hired, State.EMPLOYED, Flow.GRADUATE_DIRECT_HIRE)
         cover_ui(ctx, hired)
+        ctx.graduates = idx
         searching = np.setdiff1d(idx, hired, assume_unique=True)
         to_unemployed(ctx, searching, Flow.GRADUATE_ENTRY)
 

@@ -115,6 +115,8 @@ class LabourMarket(mesa.Model):
         ]
         self._active = [i for i in self.instruments if i.enabled]
         self.rows: list[dict[str, float]] = []
+        self.graduate_cohorts: dict[int, np.ndarray] = {}  # year -> entering graduates
+        self.cohort_employment: dict[str, float] = {}  # "YYYY-MM" -> share of the cohort employed
         self._cum_new_jobs = 0.0
         self._cum_transfer = 0.0
         self.datacollector = mesa.DataCollector(model_reporters={
@@ -156,10 +158,17 @@ class LabourMarket(mesa.Model):
             instrument.before_matching(ctx, t)
         hired, self.finding_rate = matching.match(ctx)
         transfers = self._complete_transfers(founders, flexible, hired, *ctx.new_hires)
+        if ctx.graduates is not None:
+            cohort = self.graduate_cohorts.get(period.year, ctx.graduates[:0])
+            self.graduate_cohorts[period.year] = np.concatenate([cohort, ctx.graduates])
         for instrument in self._active:
             instrument.end_of_month(ctx, t)
         stocks = self._stocks = self.ledger.end_month()
         self._record(period, stocks, transfers)
+        cohort = self.graduate_cohorts.get(period.year)
+        if cohort is not None and cohort.size:
+            employed = np.isin(self.workers.state[cohort], URBAN_EMPLOYMENT)
+            self.cohort_employment[str(period)] = float(employed.mean())
         self.datacollector.collect(self)
         if self.month_index >= self.horizon:
             self.running = False
