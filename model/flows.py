@@ -9,6 +9,7 @@ the same law as one uniform per agent at a fraction of the cost on 10^7 agents.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -475,24 +476,35 @@ def participation(ctx: MonthContext) -> None:
                   Flow.LF_ENTRY)
 
 
-def self_and_flexible_entry(ctx: MonthContext) -> tuple[np.ndarray, np.ndarray]:
-    """Start-ups (each a new micro firm hiring) and flexible-work entry of searchers."""
-    w, f, p = ctx.workers, ctx.firms, ctx.params
-    searching = _in_state(w, State.UNEMPLOYED)
-    searching = searching[w.spell[searching] >= 1]
-    if ctx.stripped:
-        return searching[:0], searching[:0]
-    founders = ctx.draws.chance(Purpose.STARTUP, ctx.t, searching, p["flows.startup_rate"])
+def start_businesses(ctx: MonthContext, founders: np.ndarray, hires: float,
+                     offsets: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Founders become self-employed; each opens a micro services firm wanting ``hires``
+    employees, its rounding offset drawn by ``offsets(new firm ids)``. Returns the new firms,
+    aligned with ``founders``."""
+    w, f = ctx.workers, ctx.firms
     ctx.ledger.move(founders, State.SELF_EMPLOYED, Flow.STARTUP)
     w.registered[founders] = False
     new = f.claim(founders.size)
     f.size_class[new] = SizeClass.MICRO
     f.segment[new] = w.college[founders]
     f.sector[new] = TERTIARY
-    f.base_target[new] = p["firms.startup_hires_per_founder"]
-    f.offset[new] = ctx.draws.uniform(Purpose.FIRM_OFFSET, ctx.t, new)
+    f.base_target[new] = hires
+    f.offset[new] = offsets(new)
     f.employment[new] = 0
     f.alive[new] = True
+    return new
+
+
+def self_and_flexible_entry(ctx: MonthContext) -> tuple[np.ndarray, np.ndarray]:
+    """Start-ups (each a new micro firm hiring) and flexible-work entry of searchers."""
+    w, p = ctx.workers, ctx.params
+    searching = _in_state(w, State.UNEMPLOYED)
+    searching = searching[w.spell[searching] >= 1]
+    if ctx.stripped:
+        return searching[:0], searching[:0]
+    founders = ctx.draws.chance(Purpose.STARTUP, ctx.t, searching, p["flows.startup_rate"])
+    start_businesses(ctx, founders, p["firms.startup_hires_per_founder"],
+                     lambda new: ctx.draws.uniform(Purpose.FIRM_OFFSET, ctx.t, new))
     rest = np.setdiff1d(searching, founders, assume_unique=True)
     flex = ctx.draws.chance(Purpose.FLEXIBLE_ENTRY, ctx.t, rest, p["flows.flexible_entry_rate"])
     ctx.ledger.move(flex, State.FLEXIBLE, Flow.FLEXIBLE_ENTRY)

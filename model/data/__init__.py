@@ -132,15 +132,8 @@ def load_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
     DataError
         Unknown file, missing file, missing column, wrong type, bad flag, duplicate key.
     """
-    if name not in SCHEMAS:
-        raise DataError(f"{name}: not a known data file (known: {', '.join(sorted(SCHEMAS))})")
+    frame = raw_table(name, data_dir)
     path = _path(name, data_dir)
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot be parsed as CSV ({exc})") from exc
     schema = SCHEMAS[name]
     missing = [col for col in schema if col not in frame.columns]
     if missing:

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.agents import SizeClass, State
-from model.flows import MonthContext, leave_firm, to_unemployed
+from model.agents import State
+from model.flows import MonthContext, leave_firm, start_businesses, to_unemployed
 from model.ledger import Flow
 from model.policies.base import Instrument, searchers
 
-TERTIARY = 1
 
 
 class EntrepreneurshipLoan(Instrument):
@@ -70,23 +69,14 @@ class EntrepreneurshipLoan(Instrument):
     def before_matching(self, ctx: MonthContext, t: int) -> None:
         if not self.active(t):
             return
-        w, f = ctx.workers, ctx.firms
+        w = ctx.workers
         cost = float(self.settings.values["unit_cost_yuan"])
         founders = self.admit(ctx, t, self.eligible(w, searchers(w)), cost)
         if founders.size == 0:
             self.firm_of[t] = founders
             return
-        ctx.ledger.move(founders, State.SELF_EMPLOYED, Flow.STARTUP)
-        w.registered[founders] = False
-        new = f.claim(founders.size)
-        f.size_class[new] = SizeClass.MICRO
-        f.segment[new] = w.college[founders]
-        f.sector[new] = TERTIARY
-        f.base_target[new] = self.hires
-        f.offset[new] = self.uniform(4, t, new)
-        f.employment[new] = 0
-        f.alive[new] = True
-        self.firm_of[t] = new
+        self.firm_of[t] = start_businesses(ctx, founders, self.hires,
+                                           lambda new: self.uniform(4, t, new))
         ctx.new_hires.append(founders)
 
     def outputs(self) -> dict[str, float]:
