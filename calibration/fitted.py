@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from model.params import ParameterSet
+from model.results import atomic_write
 
 __all__ = ["write_fitted", "meta_path", "load_meta", "sample_parameters", "atomic_write"]
 
@@ -28,20 +29,6 @@ def meta_path(fitted: Path | str) -> Path:
     """``hunan_2020.toml`` -> ``hunan_2020.meta.json``."""
     fitted = Path(fitted)
     return fitted.with_name(fitted.stem + ".meta.json")
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; these are shared project files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _fitted_set(base: ParameterSet, entries: list[dict], reference: str) -> ParameterSet:

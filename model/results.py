@@ -21,7 +21,8 @@ import pandas as pd
 
 from model import data
 
-__all__ = ["Results", "judge_targets", "git_commit", "package_version", "atomic_dir"]
+__all__ = ["Results", "judge_targets", "git_commit", "package_version", "atomic_dir",
+           "atomic_write"]
 
 #: Plan targets the model measures, with the monthly column and how it is judged.
 MEASURED_TARGETS: dict[str, tuple[str, str]] = {
@@ -184,6 +185,27 @@ def _json_default(value: object) -> object:
     if isinstance(value, np.bool_):
         return bool(value)
     return str(value)
+
+
+def atomic_write(path: Path, text: str, *, durable: bool = False) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename (no partial file).
+
+    ``durable`` also flushes the file to disk before the rename (stores meant to survive a
+    crash, such as the resumable compare store).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are shared files
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 class atomic_dir:  # noqa: N801 - used as a context manager, named like one

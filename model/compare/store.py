@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from model.compare.tasks import Task, TaskResult
+from model.results import atomic_write
 
 __all__ = ["TaskStore", "frame_to_json", "frame_from_json"]
 
@@ -49,20 +48,6 @@ def frame_from_json(obj: dict[str, Any] | None) -> pd.DataFrame | None:
             values = [math.nan if v is None else v for v in values]
         cols[name] = pd.Series(values, dtype=dtype) if dtype else pd.Series(values)
     return pd.DataFrame(cols, columns=obj["columns"])
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class TaskStore:
@@ -102,7 +87,7 @@ class TaskStore:
                "cpu_seconds": result.cpu_seconds,
                **{name: frame_to_json(df) for name, df in result.frames().items()}}
         path = self.path(task)
-        _write_atomic(path, json.dumps(obj, allow_nan=True) + "\n")
+        atomic_write(path, json.dumps(obj, allow_nan=True) + "\n", durable=True)
         return path
 
     def files(self) -> list[Path]:
