@@ -2,9 +2,8 @@
 
 Each rule is a plain function over the columnar agent sets. Draws that a policy can affect are
 counter-based (``ctx.draws``: one number per agent, month and purpose, the same in a scenario
-and its counterfactual). Deaths, whose population no policy changes, use :func:`bernoulli`,
-which draws the number of events from the binomial and then which agents, without replacement:
-the same law as one uniform per agent at a fraction of the cost on 10^7 agents.
+and its counterfactual). Deaths, whose population no policy changes, use :func:`bernoulli_mask`
+(a generator stream: the living population is the same in every scenario).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from model.population import Demography, entrant_attributes, stochastic_round
 from model.rng import Draws, Purpose, Stream
 
 __all__ = ["MonthContext", "Effects", "hire_into_vacancies", "vacancy_slots", "cover_ui",
-           "bernoulli", "demography", "firm_turnover", "separations", "rural_moves",
+           "bernoulli_mask", "demography", "firm_turnover", "separations", "rural_moves",
            "participation", "self_and_flexible_entry", "public_posts", "leave_firm",
            "to_unemployed"]
 
@@ -74,18 +73,6 @@ class Effects:
         if getattr(self, name) is None:
             setattr(self, name, np.ones(capacity, dtype=np.float64))
         return getattr(self, name)
-
-
-def bernoulli(idx: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
-    """The subset of ``idx`` for which an event of probability ``prob`` happens (sorted)."""
-    if idx.size == 0 or prob <= 0:
-        return idx[:0]
-    if prob >= 1:
-        return idx
-    k = rng.binomial(idx.size, prob)
-    pick = rng.choice(idx.size, size=k, replace=False)
-    pick.sort()
-    return idx[pick]
 
 
 def leave_firm(w: Workers, f: Firms, idx: np.ndarray) -> None:
@@ -162,10 +149,11 @@ def _nth_true(mask: np.ndarray, ranks: np.ndarray, chunk: int = 1 << 20) -> np.n
 
 
 def bernoulli_mask(mask: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
-    """Compute ``bernoulli(np.flatnonzero(mask), prob, rng)``.
+    """Indices where ``mask`` holds for which an event of probability ``prob`` happens (sorted).
 
-    The same draws and result, without the index array of a dense mask (deaths among 10^7
-    agents).
+    Draws the number of events from the binomial and then which agents, without replacement:
+    the same law as one uniform per agent, without the index array of a dense mask (deaths
+    among 10^7 agents).
     """
     size = int(np.count_nonzero(mask))
     if size == 0 or prob <= 0:

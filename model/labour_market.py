@@ -208,10 +208,6 @@ class LabourMarket(mesa.Model):
         """The months simulated so far as a frame."""
         return pd.DataFrame(self.rows)
 
-    def urban_employment_agents(self) -> int:
-        """Agents in urban employment now (for tests)."""
-        return int(np.isin(self.workers.state[: self.workers.n_used], URBAN_EMPLOYMENT).sum())
-
     def stock(self, state: State) -> int:
         """Agents in ``state`` now."""
         return int(np.count_nonzero(self.workers.state[: self.workers.n_used] == state))

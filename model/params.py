@@ -32,8 +32,6 @@ Value = bool | int | float | list[float]
 _UNIT_INTERVAL = {"1", "per_month"}
 #: Units whose values must be non-negative.
 _NON_NEGATIVE = {"persons", "years", "months", "percent", "yuan", "ratio"}
-#: Units that may be negative (effects in percentage points).
-_SIGNED = {"pp", "switch"}
 
 
 class ParameterError(ValueError):

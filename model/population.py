@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.agents import Firms, Group, SizeClass, State, Workers
+from model.agents import Firms, Group, State, Workers
 from model.params import ParameterSet
 
-__all__ = ["Demography", "build_population", "stochastic_round"]
+__all__ = ["Demography", "build_population", "entrant_attributes", "stochastic_round"]
 
 MONTHS_PER_YEAR = 12
 FIRST_WORKING_AGE = 16  # NBS: the labour-force survey covers people aged 16 and over
@@ -262,5 +262,3 @@ def entrant_attributes(
     w.ui_covered[idx] = False
     w.transfer_pending[idx] = False
 
-
-__all__ += ["entrant_attributes", "SizeClass"]

@@ -99,7 +99,8 @@ def programme_outputs(model: LabourMarket) -> dict[str, Any]:
     cohort_rate = 100 * model.cohort_employment[august[-1]] if august else None
     out["groups"] = {
         "graduates_employment_rate_pct": {
-            "label": "高校毕业生就业水平 / graduates' employment rate in August (this year's cohort)",
+            "label":
+                "高校毕业生就业水平 / graduates' employment rate in August (this year's cohort)",
             "value": cohort_rate,
             "previous_level": observed,
             "met": None if cohort_rate is None else bool(cohort_rate >= observed),

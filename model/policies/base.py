@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from model.agents import URBAN_EMPLOYMENT, Group, State, Workers
+from model.agents import Group, State, Workers
 from model.flows import MonthContext
 from model.params import ParameterSet
 from model.policies.effects import BaseRates
@@ -203,22 +203,6 @@ class Instrument:
     def end_of_month(self, ctx: MonthContext, t: int) -> None:
         """Record spending (the budget check of the tests reads it)."""
         self.monthly_spent.append(self.spent)
-
-    def evaluation(self, workers: Workers) -> pd.DataFrame:
-        """Employment now of each cohort's participants and controls (one row per cohort)."""
-        rows = []
-        for c in self.cohorts:
-            if c.controls.size == 0:
-                continue
-            rows.append({
-                "entry_month": c.month,
-                "participants": c.members.size,
-                "employed_participants": float(np.isin(workers.state[c.members],
-                                                       URBAN_EMPLOYMENT).mean()),
-                "employed_controls": float(np.isin(workers.state[c.controls],
-                                                   URBAN_EMPLOYMENT).mean()),
-            })
-        return pd.DataFrame(rows)
 
     def summary(self) -> dict[str, Any]:
         """Spending, participants and outputs, in yuan and persons."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from model.agents import Group, State
-from model.flows import MonthContext, cover_ui, hire_into_vacancies, to_unemployed
+from model.flows import (MONTHS_PER_YEAR, MonthContext, cover_ui, hire_into_vacancies,
+                         to_unemployed)
 from model.ledger import Flow
 from model.policies.base import Instrument
 
@@ -33,7 +34,7 @@ class RuralLabourTransfer(Instrument):
         w, p = ctx.workers, self.params
         n = w.n_used
         ret = np.where(w.female[:n], p["population.retirement_age_female"],
-                       p["population.retirement_age_male"]) * 12
+                       p["population.retirement_age_male"]) * MONTHS_PER_YEAR
         rural = np.flatnonzero((w.state[:n] == State.RURAL_WORK) & (w.age_months[:n] < ret))
         movers_now = np.flatnonzero((w.state[:n] == State.UNEMPLOYED) & (w.spell[:n] == 0)
                                     & w.transfer_pending[:n])
