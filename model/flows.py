@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.agents import Firms, Group, SizeClass, State, Workers
+from model.kernels import firm_members, first_per_firm, nth_true, where_equal
 from model.ledger import Flow, Ledger
 from model.params import ParameterSet
 from model.population import Demography, entrant_attributes, stochastic_round
 from model.rng import Draws, Purpose, Stream
+from model.sorting import stable_argsort
 
 __all__ = ["MonthContext", "Effects", "hire_into_vacancies", "vacancy_slots", "cover_ui",
            "bernoulli_mask", "demography", "firm_turnover", "separations", "rural_moves",
@@ -128,26 +130,6 @@ def _age_reached(age: np.ndarray, female: np.ndarray, limit_female: float, limit
     return out
 
 
-def _nth_true(mask: np.ndarray, ranks: np.ndarray, chunk: int = 1 << 20) -> np.ndarray:
-    """Compute ``np.flatnonzero(mask)[ranks]`` for sorted ``ranks``.
-
-    Chunk by chunk, without the index array of a dense mask.
-    """
-    out = np.empty(ranks.size, dtype=np.intp)
-    if ranks.size == 0:
-        return out
-    starts = np.arange(0, mask.size, chunk)
-    counts = np.array([np.count_nonzero(mask[a:a + chunk]) for a in starts], dtype=np.int64)
-    cum = np.cumsum(counts)
-    which = np.searchsorted(cum, ranks, side="right")
-    bounds = np.searchsorted(which, np.arange(starts.size + 1), side="left")
-    for c in np.flatnonzero(bounds[1:] > bounds[:-1]):
-        lo, hi = bounds[c], bounds[c + 1]
-        local = np.flatnonzero(mask[starts[c]:starts[c] + chunk])
-        out[lo:hi] = local[ranks[lo:hi] - (cum[c] - counts[c])] + starts[c]
-    return out
-
-
 def bernoulli_mask(mask: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
     """Indices where ``mask`` holds for which an event of probability ``prob`` happens (sorted).
 
@@ -163,13 +145,13 @@ def bernoulli_mask(mask: np.ndarray, prob: float, rng: np.random.Generator) -> n
     k = rng.binomial(size, prob)
     pick = rng.choice(size, size=k, replace=False)
     pick.sort()
-    return _nth_true(mask, pick)
+    return nth_true(mask, pick)
 
 
 def _in_state(w: Workers, *states: State) -> np.ndarray:
     s = w.state[: w.n_used]
     if len(states) == 1:
-        return np.flatnonzero(s == states[0])
+        return where_equal(s, int(states[0]))
     return np.flatnonzero(state_mask(s, states))
 
 
@@ -177,7 +159,7 @@ def demography(ctx: MonthContext) -> None:
     """Ageing, deaths, retirements, entry of 16-year-olds and of graduates."""
     w, p, rng = ctx.workers, ctx.params, ctx.rng[Stream.DEMOGRAPHY]
     n = w.n_used
-    alive = w.state[:n] != State.GONE
+    alive = w.state[:n] != State.GONE.value
     w.age_months[:n] += alive
     w.spell[:n] += alive
     if ctx.stripped:
@@ -263,7 +245,7 @@ def vacancy_slots(ctx: MonthContext, segment: int, vac: np.ndarray, m: int) -> n
     if m <= 0:
         return firms[:0]
     best = np.argpartition(keys, m - 1)[:m]
-    return firms[best[np.argsort(keys[best], kind="stable")]]
+    return firms[best[stable_argsort(keys[best])]]
 
 
 def hire_into_vacancies(ctx: MonthContext, idx: np.ndarray, purpose: int) -> np.ndarray:
@@ -290,15 +272,10 @@ def hire_into_vacancies(ctx: MonthContext, idx: np.ndarray, purpose: int) -> np.
 def _shed(ctx: MonthContext, count: np.ndarray, purpose: int, flow: Flow) -> None:
     """Lay off ``count[f]`` employees of each firm f, chosen in counter-based random order."""
     w, f = ctx.workers, ctx.firms
-    employed = _in_state(w, State.EMPLOYED)
-    employed = employed[count[w.firm[employed]] > 0]
+    n = w.n_used
+    employed = firm_members(w.state[:n], w.firm[:n], count, State.EMPLOYED.value)
     employed = ctx.draws.order(purpose, ctx.t, employed)
-    firm_of = w.firm[employed]
-    order = np.argsort(firm_of, kind="stable")
-    sorted_firms = firm_of[order]
-    starts = np.searchsorted(sorted_firms, sorted_firms, side="left")
-    rank = np.arange(sorted_firms.size) - starts
-    shed = employed[order][rank < count[sorted_firms]]
+    shed = employed[first_per_firm(w.firm[employed], count)]
     leave_firm(w, f, shed)
     to_unemployed(ctx, np.sort(shed), flow)
 
@@ -414,7 +391,7 @@ def public_posts(ctx: MonthContext) -> None:
     ending = posts[w.spell[posts] >= int(p["flows.public_post_duration_months"])]
     to_unemployed(ctx, ending, Flow.PUBLIC_POST_END)
     pool = _in_state(w, State.UNEMPLOYED)
-    pool = pool[((w.groups[pool] & Group.DIFFICULTY) > 0) & (w.spell[pool] >= 1)]
+    pool = pool[((w.groups[pool] & Group.DIFFICULTY.value) > 0) & (w.spell[pool] >= 1)]
     take = np.sort(ctx.draws.order(Purpose.POST_REFILL_ORDER, ctx.t, pool)[: ending.size])
     ctx.ledger.move(take, State.PUBLIC_POST, Flow.PUBLIC_POST_PLACEMENT)
     w.registered[take] = False
@@ -429,7 +406,7 @@ def rural_moves(ctx: MonthContext) -> None:
     below = ~_age_reached(w.age_months[:n], w.female[:n],
                           p["population.retirement_age_female"] * MONTHS_PER_YEAR,
                           p["population.retirement_age_male"] * MONTHS_PER_YEAR)
-    below &= w.state[:n] == State.RURAL_WORK
+    below &= w.state[:n] == State.RURAL_WORK.value
     movers = d.chance(Purpose.RURAL_TRANSFER, t, np.flatnonzero(below), p["rural.transfer_rate"])
     to_unemployed(ctx, movers, Flow.RURAL_TRANSFER)
     w.transfer_pending[movers] = True

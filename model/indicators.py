@@ -53,13 +53,13 @@ def measure(
     employed = int(stocks[list(URBAN_EMPLOYMENT)].sum())
     unemployed = int(stocks[State.UNEMPLOYED])
     registered = int(np.count_nonzero(workers.registered[:n]
-                                      & (workers.state[:n] == State.UNEMPLOYED)))
+                                      & (workers.state[:n] == State.UNEMPLOYED.value)))
     register_employed = int(stocks[list(REGISTER_EMPLOYMENT)].sum())
     trans = ledger.transitions()
     newly = int(trans[np.ix_(NON_EMPLOYMENT, NEW_JOB_STATES)].sum())
     attrition = sum(ledger.flow_total(fl, origin=URBAN_EMPLOYMENT) for fl in ATTRITION_FLOWS)
     recorded = recording_share * (newly - attrition if deduct_attrition else newly)
-    firm_state = workers.state[:n] == State.EMPLOYED
+    firm_state = workers.state[:n] == State.EMPLOYED.value
     row: dict[str, float] = {
         "urban_employed": employed * k,
         "urban_unemployed": unemployed * k,
@@ -84,7 +84,7 @@ def measure(
     emp_mask = state_mask(state, URBAN_EMPLOYMENT)
     # Group flags of the employed and of the unemployed, gathered once (not 6 full passes).
     emp_groups = groups[emp_mask]
-    unemp_groups = groups[state == State.UNEMPLOYED]
+    unemp_groups = groups[state == State.UNEMPLOYED.value]
     for g in Group:
         row[f"group_{g.name.lower()}_employed"] = int(
             np.count_nonzero(emp_groups & np.uint8(g))) * k

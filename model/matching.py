@@ -52,7 +52,7 @@ def match(ctx: MonthContext) -> tuple[np.ndarray, float]:
     """
     w, f, p, d, t = ctx.workers, ctx.firms, ctx.params, ctx.draws, ctx.t
     state = w.state[: w.n_used]
-    searching = np.flatnonzero((state == State.UNEMPLOYED) & (w.spell[: w.n_used] >= 1))
+    searching = np.flatnonzero((state == State.UNEMPLOYED.value) & (w.spell[: w.n_used] >= 1))
     vac = f.vacancies(ctx.demand_index)
     hired_all = []
     for segment in (0, 1):

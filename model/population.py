@@ -145,7 +145,7 @@ def build_population(
         age[a:b][sel] = age_young[sel].astype(np.int16)
 
     # Residence, hukou, education, groups.
-    inactive = state == State.INACTIVE
+    inactive = state == State.INACTIVE.value
     urban = urban_lf | (inactive & _uniform_below(rng, n0,
                                                   p["population.urban_share_of_inactive"]))
     w.urban[:n0] = urban
@@ -163,20 +163,20 @@ def build_population(
               Group.DIFFICULTY)
     graduate_age_limit = (p["population.college_entry_age"] + p["population.college_years"]
                           + p["population.graduate_status_years"]) * MONTHS_PER_YEAR
-    young_grad = (state == State.UNEMPLOYED) & w.college[:n0] & (age < graduate_age_limit)
+    young_grad = (state == State.UNEMPLOYED.value) & w.college[:n0] & (age < graduate_age_limit)
     _set_flag(groups, young_grad, Group.GRADUATE)
 
     # Spells: time already spent in the state (public posts end after their term).
     term = int(p["flows.public_post_duration_months"])
     spells = rng.integers(0, term, n0)  # one call: bounded integers are not chunk-stable
-    posts = state == State.PUBLIC_POST
+    posts = state == State.PUBLIC_POST.value
     w.spell[:n0][posts] = spells[posts]
     del spells
 
     # Unemployment insurance and registration, solved to the data.
-    firm_emp = state == State.EMPLOYED
+    firm_emp = state == State.EMPLOYED.value
     ui_coverage = min(1.0, p["population.ui_participants"] / persons[State.EMPLOYED])
-    unemployed = state == State.UNEMPLOYED
+    unemployed = state == State.UNEMPLOYED.value
     w.ui_covered[:n0] = (firm_emp | unemployed) & _uniform_below(rng, n0, ui_coverage)
     reg = p["population.initial_registered_rate"] / 100
     base = persons[State.EMPLOYED] + persons[State.SELF_EMPLOYED] + persons[State.PUBLIC_POST]
@@ -206,8 +206,8 @@ def _build_firms(
     shares = np.asarray(p["firms.size_class_employment_share"], dtype=float)
     sizes = np.asarray(p["firms.size_class_mean_size"], dtype=float)
     sector_share = np.asarray(p["firms.sector_employment_share"], dtype=float)
-    employed = np.flatnonzero(w.state[:n0] == State.EMPLOYED)
-    unemployed_college = w.college[:n0][w.state[:n0] == State.UNEMPLOYED]
+    employed = np.flatnonzero(w.state[:n0] == State.EMPLOYED.value)
+    unemployed_college = w.college[:n0][w.state[:n0] == State.UNEMPLOYED.value]
     tightness = p["matching.initial_tightness"]
 
     plan: list[tuple[int, int, np.ndarray]] = []  # (segment, size class, member indices)
@@ -220,7 +220,7 @@ def _build_firms(
     n_firms = sum(max(1, int(round(part.size / sizes[cls]))) for _, cls, part in plan)
     capacity = int(n_firms * (1 + p["firms.exit_rate"] * (months + 1) * 2)) + 64
     capacity += int(np.ceil(p["flows.startup_rate"] * np.count_nonzero(
-        w.state[:n0] == State.UNEMPLOYED) * (months + 1) * 2))
+        w.state[:n0] == State.UNEMPLOYED.value) * (months + 1) * 2))
     f = Firms.empty(capacity)
     for segment, cls, part in plan:
         count = max(1, int(round(part.size / sizes[cls])))

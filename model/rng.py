@@ -23,6 +23,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from model.sorting import stable_argsort
+
 __all__ = ["Stream", "Purpose", "streams", "Draws"]
 
 
@@ -133,4 +135,4 @@ class Draws:
 
     def order(self, purpose: int, month: int, ids: np.ndarray) -> np.ndarray:
         """``ids`` in a random order that is stable across scenarios."""
-        return ids[np.argsort(self.bits(purpose, month, ids), kind="stable")]
+        return ids[stable_argsort(self.bits(purpose, month, ids))]

@@ -44,7 +44,7 @@ GROUP_NAMES: dict[str, int] = {g.name.lower(): int(g) for g in Group}
 def searchers(w: Workers) -> np.ndarray:
     """Agents searching since before this month (the core's definition of a searcher)."""
     n = w.n_used
-    return np.flatnonzero((w.state[:n] == State.UNEMPLOYED) & (w.spell[:n] >= 1))
+    return np.flatnonzero((w.state[:n] == State.UNEMPLOYED.value) & (w.spell[:n] >= 1))
 
 
 def in_groups(w: Workers, idx: np.ndarray, groups: int) -> np.ndarray:

@@ -44,7 +44,7 @@ class EntrepreneurshipLoan(Instrument):
         w, f = ctx.workers, ctx.firms
         for c in self.cohorts:
             firms = self.firm_of[c.month]
-            founder_in = w.state[c.members] == State.SELF_EMPLOYED
+            founder_in = w.state[c.members] == State.SELF_EMPLOYED.value
             firm_alive = f.alive[firms]
             drawn = self.uniform(3, t, c.members) < self.exit_hazard
             close_firm = firm_alive & (~founder_in | drawn)
@@ -61,7 +61,7 @@ class EntrepreneurshipLoan(Instrument):
         dead[firms] = True
         f.alive[firms] = False
         n = w.n_used
-        staff = np.flatnonzero(w.state[:n] == State.EMPLOYED)
+        staff = np.flatnonzero(w.state[:n] == State.EMPLOYED.value)
         staff = staff[dead[w.firm[staff]]]
         leave_firm(w, f, staff)
         to_unemployed(ctx, staff, Flow.FIRM_EXIT)

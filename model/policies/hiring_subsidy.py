@@ -49,13 +49,13 @@ class HiringSubsidy(Instrument):
             self._paid = np.zeros(w.capacity, dtype=bool)
         entitled = self.members(since_entry=(0, self.window + 1), t=t)
         # Hires of entitled people last month: the firm is paid and adds net jobs.
-        hired = entitled[(w.state[entitled] == State.EMPLOYED) & ~self._paid[entitled]]
+        hired = entitled[(w.state[entitled] == State.EMPLOYED.value) & ~self._paid[entitled]]
         if hired.size:
             self._paid[hired] = True
             self.subsidised += hired.size
             net = float(self.settings.values["net_share"])
             f.base_target += net * np.bincount(w.firm[hired], minlength=f.capacity)
-        still = entitled[w.state[entitled] == State.UNEMPLOYED]
+        still = entitled[w.state[entitled] == State.UNEMPLOYED.value]
         if still.size:
             ctx.effects.worker_array("search_weight", w.capacity)[still] = self.multiplier
 

@@ -37,7 +37,7 @@ class PublicWelfarePosts(Instrument):
         w = ctx.workers
         for c in self.cohorts:
             if t - c.month == self.term:
-                ending = c.members[w.state[c.members] == State.PUBLIC_POST]
+                ending = c.members[w.state[c.members] == State.PUBLIC_POST.value]
                 to_unemployed(ctx, ending, Flow.PUBLIC_POST_END)
         left = self.members(since_entry=(self.term, 10**6), t=t)
         if left.size:

@@ -35,8 +35,8 @@ class RuralLabourTransfer(Instrument):
         n = w.n_used
         ret = np.where(w.female[:n], p["population.retirement_age_female"],
                        p["population.retirement_age_male"]) * MONTHS_PER_YEAR
-        rural = np.flatnonzero((w.state[:n] == State.RURAL_WORK) & (w.age_months[:n] < ret))
-        movers_now = np.flatnonzero((w.state[:n] == State.UNEMPLOYED) & (w.spell[:n] == 0)
+        rural = np.flatnonzero((w.state[:n] == State.RURAL_WORK.value) & (w.age_months[:n] < ret))
+        movers_now = np.flatnonzero((w.state[:n] == State.UNEMPLOYED.value) & (w.spell[:n] == 0)
                                     & w.transfer_pending[:n])
         joined = self.admit(ctx, t, self.eligible(w, rural),
                             float(self.settings.values["unit_cost_yuan"]))

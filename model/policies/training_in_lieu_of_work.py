@@ -31,7 +31,7 @@ class TrainingInLieuOfWork(Instrument):
         w, f = ctx.workers, ctx.firms
         if self.active(t):
             n = w.n_used
-            employed = (w.state[:n] == State.EMPLOYED)
+            employed = (w.state[:n] == State.EMPLOYED.value)
             idx = employed.nonzero()[0]
             small = f.size_class[w.firm[idx]] <= SizeClass.SMALL
             self.admit(ctx, t, self.eligible(w, idx[small]), self.cost)

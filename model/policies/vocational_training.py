@@ -39,7 +39,7 @@ class VocationalTraining(Instrument):
         w = ctx.workers
         for c in self.cohorts:
             months_in = t - c.month
-            in_course = c.members[w.state[c.members] == State.TRAINING]
+            in_course = c.members[w.state[c.members] == State.TRAINING.value]
             if months_in >= self.duration:
                 to_unemployed(ctx, in_course, Flow.PROGRAMME_EXIT)
                 m = [mult for first, mult in self.phases if first <= months_in][-1]

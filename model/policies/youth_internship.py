@@ -43,7 +43,7 @@ class YouthInternship(Instrument):
         for c in self.cohorts:
             if t - c.month != self.duration:
                 continue
-            here = w.state[c.members] == State.INTERNSHIP
+            here = w.state[c.members] == State.INTERNSHIP.value
             interns, hosts = c.members[here], self.host[c.month][here]
             keep = (self.uniform(3, t, interns) < self.retention) & f.alive[hosts]
             ctx.ledger.move(interns[keep], State.EMPLOYED, Flow.PROGRAMME_EXIT)

@@ -1,0 +1,115 @@
+"""Compiled scans over the agent columns, for the few selections numpy does in several passes.
+
+Each kernel returns exactly what the numpy expression in its docstring returns (the tests
+compare them), so using one never changes a result. They pay off because most selections are
+sparse: a month asks for the unemployed (2% of agents), the employees of the few firms that
+shrink, a few hundred deaths among half a million people. numpy builds a boolean mask over
+every agent and then walks all of it to collect indices (~0.4 ms per 5x10^5 agents); these
+kernels test eight one-byte codes at a time (one 64-bit word) and look at single agents only in
+words that hold a match.
+
+Compiled with numba (DESIGN §8: "numba where a per-agent rule cannot be vectorised"); the
+machine code is cached next to this file, so only the first run on a machine pays the compile.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["where_equal", "nth_true", "firm_members", "first_per_firm"]
+
+_ONES = np.uint64(0x0101010101010101)  # 0x01 in every byte
+_HIGH = np.uint64(0x8080808080808080)  # the top bit of every byte
+_SUM_SHIFT = np.uint64(56)
+
+_jit = numba.njit(cache=True, boundscheck=False, nogil=True)
+
+
+@_jit
+def where_equal(codes: np.ndarray, value: int) -> np.ndarray:  # pragma: no cover - compiled
+    """``np.flatnonzero(codes == value)`` for a one-byte code array."""
+    n = codes.size
+    out = np.empty(n, np.intp)
+    k = 0
+    nw = n // 8
+    words = codes[: nw * 8].view(np.uint64)
+    pattern = np.uint64(value & 0xFF) * _ONES
+    for j in range(nw):
+        x = words[j] ^ pattern
+        if (x - _ONES) & ~x & _HIGH:  # some byte of x is zero: some code equals value
+            base = j * 8
+            for b in range(8):
+                out[k] = base + b
+                k += codes[base + b] == value
+    for i in range(nw * 8, n):
+        out[k] = i
+        k += codes[i] == value
+    return out[:k].copy()
+
+
+@_jit
+def nth_true(mask: np.ndarray, ranks: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """``np.flatnonzero(mask)[ranks]`` for sorted ``ranks`` (a boolean ``mask``)."""
+    k = ranks.size
+    out = np.empty(k, np.intp)
+    if k == 0:
+        return out
+    n = mask.size
+    nw = n // 8
+    words = mask[: nw * 8].view(np.uint64)
+    j = 0
+    seen = 0  # true entries before the current word
+    for w in range(nw):
+        # Booleans are bytes 0 or 1, so the word times 0x0101... sums them in its top byte.
+        count = np.int64((words[w] * _ONES) >> _SUM_SHIFT)
+        if seen + count <= ranks[j]:
+            seen += count
+            continue
+        base = w * 8
+        for b in range(8):
+            if mask[base + b]:
+                while j < k and ranks[j] == seen:
+                    out[j] = base + b
+                    j += 1
+                seen += 1
+        if j == k:
+            return out
+    for i in range(nw * 8, n):
+        if mask[i]:
+            while j < k and ranks[j] == seen:
+                out[j] = i
+                j += 1
+            seen += 1
+    if j != k:
+        raise ValueError("nth_true: a rank is beyond the number of true entries")
+    return out
+
+
+@_jit
+def firm_members(state: np.ndarray, firm: np.ndarray, count: np.ndarray,
+                 code: int) -> np.ndarray:  # pragma: no cover - compiled
+    """``np.flatnonzero((state == code) & (firm >= 0) & (count[firm] > 0))``: the agents in
+    state ``code`` whose firm has a positive ``count``."""
+    n = state.size
+    out = np.empty(n, np.intp)
+    k = 0
+    for i in range(n):
+        f = firm[i]
+        out[k] = i
+        k += (f >= 0) and state[i] == code and count[f] > 0
+    return out[:k].copy()
+
+
+@_jit
+def first_per_firm(firm_of: np.ndarray, count: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """Mask of the first ``count[f]`` entries of each firm f, in the order given: the same
+    entries as ranking within firm after a stable sort by firm."""
+    taken = np.zeros(count.size, np.int64)
+    out = np.zeros(firm_of.size, np.bool_)
+    for i in range(firm_of.size):
+        f = firm_of[i]
+        if taken[f] < count[f]:
+            out[i] = True
+            taken[f] += 1
+    return out
