@@ -96,8 +96,10 @@ def firm_members(state: np.ndarray, firm: np.ndarray, count: np.ndarray,
     k = 0
     for i in range(n):
         f = firm[i]
+        # Branch-free: a mispredicted branch per agent costs more than the loads.
+        f0 = f if f >= 0 else 0
         out[k] = i
-        k += (f >= 0) and state[i] == code and count[f] > 0
+        k += (f >= 0) & (state[i] == code) & (count[f0] > 0)
     return out[:k].copy()
 
 
@@ -113,3 +115,54 @@ def first_per_firm(firm_of: np.ndarray, count: np.ndarray) -> np.ndarray:  # pra
             out[i] = True
             taken[f] += 1
     return out
+
+
+# Counter-based random numbers (model.rng.Draws): Wellons' lowbias32 hash of
+# ``id * 0x9E3779B9 + key`` in 32-bit arithmetic. One pass instead of numpy's ten temporaries;
+# the same words bit for bit.
+_PHI = np.uint32(0x9E3779B9)
+_M1 = np.uint32(0x7FEB352D)
+_M2 = np.uint32(0x846CA68B)
+_S16, _S15 = np.uint32(16), np.uint32(15)
+_TO_UNIT = 1.0 / 4294967296.0
+
+
+@_jit
+def _lowbias32(i, key):  # pragma: no cover - compiled
+    z = np.uint32(np.uint32(i) * _PHI + key)
+    z ^= z >> _S16
+    z = np.uint32(z * _M1)
+    z ^= z >> _S15
+    z = np.uint32(z * _M2)
+    z ^= z >> _S16
+    return z
+
+
+@_jit
+def hash_bits(ids: np.ndarray, key: np.uint32) -> np.ndarray:  # pragma: no cover - compiled
+    """A uniform 32-bit word per id."""
+    out = np.empty(ids.size, np.uint32)
+    for i in range(ids.size):
+        out[i] = _lowbias32(ids[i], key)
+    return out
+
+
+@_jit
+def hash_uniform(ids: np.ndarray, key: np.uint32) -> np.ndarray:  # pragma: no cover - compiled
+    """A uniform number in (0, 1) per id: (word + 1/2) / 2**32."""
+    out = np.empty(ids.size, np.float64)
+    for i in range(ids.size):
+        out[i] = (np.float64(_lowbias32(ids[i], key)) + 0.5) * _TO_UNIT
+    return out
+
+
+@_jit
+def hash_below(ids: np.ndarray, key: np.uint32,
+               threshold: np.uint32) -> np.ndarray:  # pragma: no cover - compiled
+    """The ids whose word is below ``threshold``, in the order given."""
+    out = np.empty_like(ids)
+    k = 0
+    for i in range(ids.size):
+        out[k] = ids[i]
+        k += _lowbias32(ids[i], key) < threshold
+    return out[:k].copy()

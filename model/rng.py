@@ -13,7 +13,7 @@ Two kinds of draws, both derived from the run's seed and replicate:
 
 Purposes have fixed numbers (append only; never renumber), so a draw added in one mechanism
 never moves the draws of another. The hash is Wellons' ``lowbias32`` on 32-bit words
-(vectorised in numpy; about 3x the cost of ``Generator.random`` per draw).
+(compiled in :mod:`model.kernels`: one pass per array of ids).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from model.kernels import hash_below, hash_bits, hash_uniform
 from model.sorting import stable_argsort
 
 __all__ = ["Stream", "Purpose", "streams", "Draws"]
@@ -73,23 +74,6 @@ def streams(seed: int, replicate: int = 0) -> dict[Stream, np.random.Generator]:
     }
 
 
-_PHI = np.uint32(0x9E3779B9)
-_M1 = np.uint32(0x7FEB352D)
-_M2 = np.uint32(0x846CA68B)
-_S16, _S15 = np.uint32(16), np.uint32(15)
-_TO_UNIT = 1.0 / 4294967296.0
-
-
-def _lowbias32(z: np.ndarray) -> np.ndarray:
-    """Wellons' lowbias32 integer hash, in place on a uint32 array."""
-    z ^= z >> _S16
-    z *= _M1
-    z ^= z >> _S15
-    z *= _M2
-    z ^= z >> _S16
-    return z
-
-
 @lru_cache(maxsize=65536)
 def _key(seed: int, replicate: int, purpose: int, month: int) -> np.uint32:
     state = np.random.SeedSequence(seed, spawn_key=(replicate, 7919, purpose, month))
@@ -105,17 +89,11 @@ class Draws:
 
     def bits(self, purpose: int, month: int, ids: np.ndarray) -> np.ndarray:
         """A uniform 32-bit word per id."""
-        z = ids.astype(np.uint32)
-        z *= _PHI
-        z += _key(self.seed, self.replicate, int(purpose), int(month))
-        return _lowbias32(z)
+        return hash_bits(ids, _key(self.seed, self.replicate, int(purpose), int(month)))
 
     def uniform(self, purpose: int, month: int, ids: np.ndarray) -> np.ndarray:
         """A uniform number in (0, 1) per id."""
-        u = self.bits(purpose, month, ids).astype(np.float64)
-        u += 0.5  # in place: at 1:1 these arrays hold 10^7 numbers
-        u *= _TO_UNIT
-        return u
+        return hash_uniform(ids, _key(self.seed, self.replicate, int(purpose), int(month)))
 
     def chance(self, purpose: int, month: int, ids: np.ndarray,
                prob: float | np.ndarray) -> np.ndarray:
@@ -126,7 +104,8 @@ class Draws:
             if prob <= 0:
                 return ids[:0]
             threshold = np.uint32(min(int(prob * 4294967296.0), 4294967295))
-            return ids[self.bits(purpose, month, ids) < threshold]
+            return hash_below(ids, _key(self.seed, self.replicate, int(purpose), int(month)),
+                              threshold)
         return ids[self.uniform(purpose, month, ids) < prob]
 
     def scalar(self, purpose: int, month: int, j: int = 0) -> float:
