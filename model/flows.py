@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.agents import Firms, Group, SizeClass, State, Workers
-from model.kernels import firm_members, first_per_firm, nth_true, where_equal
+from model.kernels import first_per_firm, in_counted_firms, nth_true
 from model.ledger import Flow, Ledger
 from model.params import ParameterSet
 from model.population import Demography, entrant_attributes, stochastic_round
@@ -148,13 +148,6 @@ def bernoulli_mask(mask: np.ndarray, prob: float, rng: np.random.Generator) -> n
     return nth_true(mask, pick)
 
 
-def _in_state(w: Workers, *states: State) -> np.ndarray:
-    s = w.state[: w.n_used]
-    if len(states) == 1:
-        return where_equal(s, int(states[0]))
-    return np.flatnonzero(state_mask(s, states))
-
-
 def demography(ctx: MonthContext) -> None:
     """Ageing, deaths, retirements, entry of 16-year-olds and of graduates."""
     w, p, rng = ctx.workers, ctx.params, ctx.rng[Stream.DEMOGRAPHY]
@@ -272,8 +265,7 @@ def hire_into_vacancies(ctx: MonthContext, idx: np.ndarray, purpose: int) -> np.
 def _shed(ctx: MonthContext, count: np.ndarray, purpose: int, flow: Flow) -> None:
     """Lay off ``count[f]`` employees of each firm f, chosen in counter-based random order."""
     w, f = ctx.workers, ctx.firms
-    n = w.n_used
-    employed = firm_members(w.state[:n], w.firm[:n], count, State.EMPLOYED.value)
+    employed = in_counted_firms(ctx.ledger.members(State.EMPLOYED), w.firm, count)
     employed = ctx.draws.order(purpose, ctx.t, employed)
     shed = employed[first_per_firm(w.firm[employed], count)]
     leave_firm(w, f, shed)
@@ -333,7 +325,7 @@ def separations(ctx: MonthContext) -> None:
     exits from self-employment and flexible work, and the end of public-post terms."""
     w, f, p, d, t = ctx.workers, ctx.firms, ctx.params, ctx.draws, ctx.t
     s = p["flows.separation_rate"]
-    employed = _in_state(w, State.EMPLOYED)
+    employed = ctx.ledger.members(State.EMPLOYED)
     firm = w.firm[employed]
     per_firm = (np.asarray(p["firms.layoff_multiplier_size"])[f.size_class]
                 * np.asarray(p["firms.layoff_multiplier_sector"])[f.sector])
@@ -375,9 +367,10 @@ def separations(ctx: MonthContext) -> None:
         to_unemployed(ctx, idx, flow)
     if ctx.stripped:
         return
-    to_unemployed(ctx, d.chance(Purpose.SELF_EMPLOYMENT_EXIT, t, _in_state(w, State.SELF_EMPLOYED),
+    members = ctx.ledger.members
+    to_unemployed(ctx, d.chance(Purpose.SELF_EMPLOYMENT_EXIT, t, members(State.SELF_EMPLOYED),
                                 p["flows.self_employed_exit_rate"]), Flow.SELF_EMPLOYMENT_EXIT)
-    to_unemployed(ctx, d.chance(Purpose.FLEXIBLE_EXIT, t, _in_state(w, State.FLEXIBLE),
+    to_unemployed(ctx, d.chance(Purpose.FLEXIBLE_EXIT, t, members(State.FLEXIBLE),
                                 p["flows.flexible_exit_rate"]), Flow.FLEXIBLE_EXIT)
 
 
@@ -387,10 +380,10 @@ def public_posts(ctx: MonthContext) -> None:
     if ctx.stripped:
         return
     w, p = ctx.workers, ctx.params
-    posts = _in_state(w, State.PUBLIC_POST)
+    posts = ctx.ledger.members(State.PUBLIC_POST)
     ending = posts[w.spell[posts] >= int(p["flows.public_post_duration_months"])]
     to_unemployed(ctx, ending, Flow.PUBLIC_POST_END)
-    pool = _in_state(w, State.UNEMPLOYED)
+    pool = ctx.ledger.members(State.UNEMPLOYED)
     pool = pool[((w.groups[pool] & Group.DIFFICULTY.value) > 0) & (w.spell[pool] >= 1)]
     take = np.sort(ctx.draws.order(Purpose.POST_REFILL_ORDER, ctx.t, pool)[: ending.size])
     ctx.ledger.move(take, State.PUBLIC_POST, Flow.PUBLIC_POST_PLACEMENT)
@@ -428,12 +421,12 @@ def participation(ctx: MonthContext) -> None:
     if ctx.stripped:
         return
     w, p, d, t = ctx.workers, ctx.params, ctx.draws, ctx.t
-    searching = _in_state(w, State.UNEMPLOYED)
+    searching = ctx.ledger.members(State.UNEMPLOYED)
     quitters = d.chance(Purpose.LF_EXIT, t, searching[w.spell[searching] >= 1],
                         p["flows.lf_exit_rate"])
     ctx.ledger.move(quitters, State.INACTIVE, Flow.LF_EXIT)
     w.registered[quitters] = False
-    inactive = _in_state(w, State.INACTIVE)
+    inactive = ctx.ledger.members(State.INACTIVE)
     ret = np.where(w.female[inactive], p["population.retirement_age_female"],
                    p["population.retirement_age_male"]) * MONTHS_PER_YEAR
     eligible = inactive[(w.age_months[inactive] < ret) & (w.spell[inactive] >= 1)]
@@ -463,7 +456,7 @@ def start_businesses(ctx: MonthContext, founders: np.ndarray, hires: float,
 def self_and_flexible_entry(ctx: MonthContext) -> tuple[np.ndarray, np.ndarray]:
     """Start-ups (each a new micro firm hiring) and flexible-work entry of searchers."""
     w, p = ctx.workers, ctx.params
-    searching = _in_state(w, State.UNEMPLOYED)
+    searching = ctx.ledger.members(State.UNEMPLOYED)
     searching = searching[w.spell[searching] >= 1]
     if ctx.stripped:
         return searching[:0], searching[:0]

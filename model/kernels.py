@@ -17,7 +17,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["where_equal", "nth_true", "firm_members", "first_per_firm"]
+__all__ = ["where_equal", "nth_true", "in_counted_firms", "first_per_firm"]
 
 _ONES = np.uint64(0x0101010101010101)  # 0x01 in every byte
 _HIGH = np.uint64(0x8080808080808080)  # the top bit of every byte
@@ -87,19 +87,14 @@ def nth_true(mask: np.ndarray, ranks: np.ndarray) -> np.ndarray:  # pragma: no c
 
 
 @_jit
-def firm_members(state: np.ndarray, firm: np.ndarray, count: np.ndarray,
-                 code: int) -> np.ndarray:  # pragma: no cover - compiled
-    """``np.flatnonzero((state == code) & (firm >= 0) & (count[firm] > 0))``: the agents in
-    state ``code`` whose firm has a positive ``count``."""
-    n = state.size
-    out = np.empty(n, np.intp)
+def in_counted_firms(ids: np.ndarray, firm: np.ndarray,
+                     count: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """``ids[count[firm[ids]] > 0]`` for agents ``ids`` that all have a firm."""
+    out = np.empty_like(ids)
     k = 0
-    for i in range(n):
-        f = firm[i]
-        # Branch-free: a mispredicted branch per agent costs more than the loads.
-        f0 = f if f >= 0 else 0
-        out[k] = i
-        k += (f >= 0) & (state[i] == code) & (count[f0] > 0)
+    for i in range(ids.size):
+        out[k] = ids[i]
+        k += count[firm[ids[i]]] > 0
     return out[:k].copy()
 
 
@@ -166,3 +161,35 @@ def hash_below(ids: np.ndarray, key: np.uint32,
         out[k] = ids[i]
         k += _lowbias32(ids[i], key) < threshold
     return out[:k].copy()
+
+
+@_jit
+def refresh_members(members: np.ndarray, arriving: np.ndarray, state: np.ndarray,
+                    code: int) -> np.ndarray:  # pragma: no cover - compiled
+    """The agents of ``members`` and ``arriving`` (both ascending) whose state is ``code``,
+    ascending and without repeats: a list of a state's agents brought up to date."""
+    kept = np.empty(members.size, np.intp)
+    k = 0
+    for i in range(members.size):  # branch-free: most members stay
+        v = members[i]
+        kept[k] = v
+        k += state[v] == code
+    out = np.empty(k + arriving.size, np.intp)
+    i = o = 0
+    last = -1
+    for j in range(arriving.size):  # few: merge each by binary search and a block copy
+        a = arriving[j]
+        if a == last or state[a] != code:
+            continue
+        last = a
+        p = i + np.searchsorted(kept[i:k], a)
+        out[o:o + p - i] = kept[i:p]
+        o += p - i
+        i = p
+        if i < k and kept[i] == a:  # left and came back: already kept
+            continue
+        out[o] = a
+        o += 1
+    out[o:o + k - i] = kept[i:k]
+    o += k - i
+    return out[:o].copy()

@@ -4,6 +4,11 @@ Every mechanism moves agents through :meth:`Ledger.move`, which records the move
 named flow and by origin and destination state. At the end of a month the ledger checks the
 identity stock(end) = stock(start) + inflows - outflows for every state; a mechanism that set
 ``workers.state`` directly would break it, which is why the check exists.
+
+Because every move passes through it, the ledger also keeps, for each state a rule has asked
+about, the sorted list of its agents (:meth:`Ledger.members`), updated move by move. Most rules
+start from "the unemployed" or "the employees": a list kept up to date costs a fraction of
+scanning every agent's code each time (5x10^5 agents at the default scale, 5x10^7 at 1:1).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from enum import IntEnum
 import numpy as np
 
 from model.agents import N_STATES, State, Workers
+from model.kernels import refresh_members, where_equal
 
 __all__ = ["Flow", "Ledger", "LedgerError"]
 
@@ -59,6 +65,9 @@ class Ledger:
         self.workers = workers
         self.counts = np.zeros((N_FLOWS, N_STATES, N_STATES), dtype=np.int64)
         self.start_stocks = self.stocks()
+        self._members: dict[int, np.ndarray] = {}  # state code -> its agents, ascending
+        self._stale: set[int] = set()  # codes whose list misses moves since it was made
+        self._arriving: dict[int, list[np.ndarray]] = {}  # code -> agents moved in since
 
     def stocks(self) -> np.ndarray:
         """Agents per state (spare slots count as GONE)."""
@@ -77,12 +86,41 @@ class Ledger:
         self.counts[:] = 0
         self.start_stocks = self.stocks() if stocks is None else stocks
 
+    def members(self, state: State) -> np.ndarray:
+        """The agents in ``state`` now, ascending: ``np.flatnonzero(workers.state == state)``.
+
+        The array is read-only (it is the ledger's own list) and stays valid until the next
+        move; a later call returns the updated list.
+        """
+        code = int(state)
+        idx = self._members.get(code)
+        w = self.workers
+        if idx is None:
+            idx = where_equal(w.state[: w.n_used], code)
+        elif code in self._stale:
+            # Moves only noted who arrived; leavers are dropped here, in one pass.
+            arriving = self._arriving.pop(code, [])
+            arriving = np.sort(np.concatenate(arriving)) if arriving else idx[:0]
+            idx = refresh_members(idx, arriving, w.state, code)
+        else:
+            return idx
+        idx.flags.writeable = False
+        self._members[code] = idx
+        self._stale.discard(code)
+        return idx
+
     def move(self, idx: np.ndarray, to: State, flow: Flow) -> None:
         """Move agents ``idx`` (distinct) to state ``to`` under ``flow``; resets their spell."""
         if idx.size == 0:
             return
         origin = np.bincount(self.workers.state[idx], minlength=N_STATES)
         self.counts[flow, :, to] += origin
+        for code in self._members:
+            if origin[code]:
+                self._stale.add(code)
+        if int(to) in self._members:
+            self._stale.add(int(to))
+            self._arriving.setdefault(int(to), []).append(idx)
         self.workers.state[idx] = to
         self.workers.spell[idx] = 0
 

@@ -51,8 +51,8 @@ def match(ctx: MonthContext) -> tuple[np.ndarray, float]:
     times ``matching.college_efficiency`` for college searchers.
     """
     w, f, p, d, t = ctx.workers, ctx.firms, ctx.params, ctx.draws, ctx.t
-    state = w.state[: w.n_used]
-    searching = np.flatnonzero((state == State.UNEMPLOYED.value) & (w.spell[: w.n_used] >= 1))
+    searching = ctx.ledger.members(State.UNEMPLOYED)
+    searching = searching[w.spell[searching] >= 1]
     vac = f.vacancies(ctx.demand_index)
     hired_all = []
     for segment in (0, 1):
