@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.agents import Firms, Group, SizeClass, State, Workers
-from model.kernels import first_per_firm, in_counted_firms, nth_true
+from model.kernels import (age_one_month, by_age, chance_in_state_below_age, first_per_firm,
+                           flagged, in_counted_firms, nth_true, separation_draws,
+                           vacancy_slot_keys, where_equal)
 from model.ledger import Flow, Ledger
 from model.params import ParameterSet
 from model.population import Demography, entrant_attributes, stochastic_round
@@ -22,13 +24,16 @@ from model.rng import Draws, Purpose, Stream
 from model.sorting import stable_argsort
 
 __all__ = ["MonthContext", "Effects", "hire_into_vacancies", "vacancy_slots", "cover_ui",
-           "bernoulli_mask", "demography", "firm_turnover", "separations", "rural_moves",
+           "bernoulli_mask", "RETIRING", "demography", "firm_turnover", "separations", "rural_moves",
            "participation", "self_and_flexible_entry", "public_posts", "leave_firm",
            "to_unemployed"]
 
 MONTHS_PER_YEAR = 12
 ELDERLY_AGE = 60  # NBS age band boundary used by the data (16-59 / 60+)
 TERTIARY = 1  # sector code: start-ups are services
+#: States whose agents leave the labour force at the statutory retirement age.
+RETIRING = (State.EMPLOYED, State.PUBLIC_POST, State.FLEXIBLE, State.SELF_EMPLOYED,
+            State.UNEMPLOYED, State.TRAINING, State.INTERNSHIP)
 
 
 @dataclass
@@ -96,40 +101,6 @@ def to_unemployed(ctx: MonthContext, idx: np.ndarray, flow: Flow) -> None:
         ctx.demography.registration_rate)
 
 
-def state_mask(s: np.ndarray, states: tuple[State, ...]) -> np.ndarray:
-    """Compute ``np.isin(s, states)`` for a few state codes.
-
-    One comparison per run of consecutive codes: np.isin on 10^7 int8 codes costs several
-    times more.
-    """
-    codes = sorted({int(x) for x in states})
-    mask = None
-    i = 0
-    while i < len(codes):
-        j = i
-        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
-            j += 1
-        part = s == codes[i] if i == j else (s >= codes[i]) & (s <= codes[j])
-        if mask is None:
-            mask = part
-        else:
-            mask |= part
-        i = j + 1
-    return mask
-
-
-def _age_reached(age: np.ndarray, female: np.ndarray, limit_female: float, limit_male: float
-                 ) -> np.ndarray:
-    """Compute ``age >= np.where(female, limit_female, limit_male)``.
-
-    Without the where (slow on 10^7 booleans) and without an array of limits.
-    """
-    out = age >= limit_male
-    out &= ~female
-    out |= female & (age >= limit_female)
-    return out
-
-
 def bernoulli_mask(mask: np.ndarray, prob: float, rng: np.random.Generator) -> np.ndarray:
     """Indices where ``mask`` holds for which an event of probability ``prob`` happens (sorted).
 
@@ -152,18 +123,15 @@ def demography(ctx: MonthContext) -> None:
     """Ageing, deaths, retirements, entry of 16-year-olds and of graduates."""
     w, p, rng = ctx.workers, ctx.params, ctx.rng[Stream.DEMOGRAPHY]
     n = w.n_used
-    alive = w.state[:n] != State.GONE.value
-    w.age_months[:n] += alive
-    w.spell[:n] += alive
+    band = age_one_month(w.state[:n], w.age_months[:n], w.spell[:n], State.GONE.value,
+                         ELDERLY_AGE * MONTHS_PER_YEAR,
+                         int(p["population.age_max"]) * MONTHS_PER_YEAR)
     if ctx.stripped:
         return
-    age = w.age_months[:n]
-    old = age >= ELDERLY_AGE * MONTHS_PER_YEAR
-    top = age >= int(p["population.age_max"]) * MONTHS_PER_YEAR
     dead = np.concatenate([
-        bernoulli_mask(alive & ~old & ~top, p["flows.mortality_under_60"], rng),
-        bernoulli_mask(alive & old & ~top, p["flows.mortality_60_plus"], rng),
-        np.flatnonzero(alive & top),
+        bernoulli_mask(band == 1, p["flows.mortality_under_60"], rng),
+        bernoulli_mask(band == 2, p["flows.mortality_60_plus"], rng),
+        where_equal(band, 3),
     ])
     leave_firm(w, ctx.firms, dead[w.firm[dead] >= 0])
     ctx.ledger.move(dead, State.GONE, Flow.DEATH)
@@ -171,11 +139,9 @@ def demography(ctx: MonthContext) -> None:
     # Retirement at the statutory age (the registered-unemployment definition's working age).
     ret_f, ret_m = (int(np.asarray(p[f"population.retirement_age_{sex}"]).astype(np.int16))
                     * MONTHS_PER_YEAR for sex in ("female", "male"))
-    retiring = state_mask(w.state[:n], (State.EMPLOYED, State.PUBLIC_POST, State.FLEXIBLE,
-                                        State.SELF_EMPLOYED, State.UNEMPLOYED, State.TRAINING,
-                                        State.INTERNSHIP))
-    retiring &= _age_reached(age, w.female[:n], ret_f, ret_m)
-    retiring = np.flatnonzero(retiring)
+    retiring = np.sort(np.concatenate([
+        by_age(ctx.ledger.members(st), w.age_months, w.female, ret_f, ret_m, False)
+        for st in RETIRING]))
     leave_firm(w, ctx.firms, retiring[w.firm[retiring] >= 0])
     ctx.ledger.move(retiring, State.INACTIVE, Flow.RETIREMENT)
 
@@ -230,11 +196,8 @@ def vacancy_slots(ctx: MonthContext, segment: int, vac: np.ndarray, m: int) -> n
     drawn in a scenario and its counterfactual as long as the vacancies are the same.
     """
     f = ctx.firms
-    v = np.where(f.segment == segment, vac, 0)
-    firms = np.repeat(np.arange(f.capacity), v)
-    rank = np.arange(firms.size) - np.repeat(np.cumsum(v) - v, v)
-    slot_id = firms.astype(np.int64) * 64 + np.minimum(rank, 63)
-    keys = ctx.draws.bits(Purpose.VACANCY_KEY, ctx.t, slot_id)
+    firms, keys = vacancy_slot_keys(np.where(f.segment == segment, vac, 0),
+                                    ctx.draws.key(Purpose.VACANCY_KEY, ctx.t))
     if m <= 0:
         return firms[:0]
     best = np.argpartition(keys, m - 1)[:m]
@@ -346,21 +309,13 @@ def separations(ctx: MonthContext) -> None:
     if fx is not None and fx.separation_multiplier is not None:
         layoff_p = layoff_p * fx.separation_multiplier[employed]
         quit_p = quit_p * fx.separation_multiplier[employed]
-    draw = d.uniform(Purpose.SEPARATION, t, employed)
-    laid = employed[draw < layoff_p]
-    layoff_or_quit = layoff_p + quit_p
-    quits = employed[(draw >= layoff_p) & (draw < layoff_or_quit)]
     # Spring-Festival separations of migrants: draw in [layoff + quit, layoff + quit + extra),
-    # an empty interval when extra <= 0 (and when stripped), so nothing is computed then.
+    # an empty interval when extra <= 0 (and when stripped).
     extra = 0.0 if ctx.stripped else (
         p["seasonality.migrant_separation_multiplier"][ctx.calendar_month - 1] - 1.0) * s
-    if extra > 0:
-        seasonal = w.rural_hukou[employed]
-        seasonal &= draw >= layoff_or_quit
-        seasonal &= draw < layoff_or_quit + extra
-        seasonal_sep = employed[seasonal]
-    else:
-        seasonal_sep = employed[:0]
+    laid, quits, seasonal_sep = separation_draws(
+        employed, d.key(Purpose.SEPARATION, t), layoff_p, np.atleast_1d(quit_p), extra,
+        w.rural_hukou)
     for idx, flow in ((laid, Flow.LAYOFF), (quits, Flow.QUIT),
                       (seasonal_sep, Flow.SEASONAL_SEPARATION)):
         leave_firm(w, f, idx)
@@ -395,20 +350,19 @@ def rural_moves(ctx: MonthContext) -> None:
     if ctx.stripped:
         return
     w, p, d, t = ctx.workers, ctx.params, ctx.draws, ctx.t
+    members = ctx.ledger.members
     n = w.n_used
-    below = ~_age_reached(w.age_months[:n], w.female[:n],
-                          p["population.retirement_age_female"] * MONTHS_PER_YEAR,
-                          p["population.retirement_age_male"] * MONTHS_PER_YEAR)
-    below &= w.state[:n] == State.RURAL_WORK.value
-    movers = d.chance(Purpose.RURAL_TRANSFER, t, np.flatnonzero(below), p["rural.transfer_rate"])
+    movers = chance_in_state_below_age(
+        w.state[:n], State.RURAL_WORK.value, w.age_months[:n], w.female[:n],
+        p["population.retirement_age_female"] * MONTHS_PER_YEAR,
+        p["population.retirement_age_male"] * MONTHS_PER_YEAR,
+        d.key(Purpose.RURAL_TRANSFER, t), d.threshold(p["rural.transfer_rate"]))
     to_unemployed(ctx, movers, Flow.RURAL_TRANSFER)
     w.transfer_pending[movers] = True
     w.groups[movers] |= np.uint8(Group.MIGRANT)
-    migrants = state_mask(w.state[:n], (State.EMPLOYED, State.FLEXIBLE, State.SELF_EMPLOYED,
-                                        State.UNEMPLOYED))
-    migrants &= w.rural_hukou[:n]
-    migrants = np.flatnonzero(migrants)
-    back = d.chance(Purpose.RURAL_RETURN, t, migrants, p["rural.return_rate"])
+    migrants = np.concatenate([flagged(members(st), w.rural_hukou) for st in (
+        State.EMPLOYED, State.FLEXIBLE, State.SELF_EMPLOYED, State.UNEMPLOYED)])
+    back = np.sort(d.chance(Purpose.RURAL_RETURN, t, migrants, p["rural.return_rate"]))
     leave_firm(w, ctx.firms, back[w.firm[back] >= 0])
     ctx.ledger.move(back, State.RURAL_WORK, Flow.RURAL_RETURN)
     w.urban[back] = False
@@ -426,10 +380,10 @@ def participation(ctx: MonthContext) -> None:
                         p["flows.lf_exit_rate"])
     ctx.ledger.move(quitters, State.INACTIVE, Flow.LF_EXIT)
     w.registered[quitters] = False
-    inactive = ctx.ledger.members(State.INACTIVE)
-    ret = np.where(w.female[inactive], p["population.retirement_age_female"],
-                   p["population.retirement_age_male"]) * MONTHS_PER_YEAR
-    eligible = inactive[(w.age_months[inactive] < ret) & (w.spell[inactive] >= 1)]
+    eligible = by_age(ctx.ledger.members(State.INACTIVE), w.age_months, w.female,
+                      p["population.retirement_age_female"] * MONTHS_PER_YEAR,
+                      p["population.retirement_age_male"] * MONTHS_PER_YEAR, True)
+    eligible = eligible[w.spell[eligible] >= 1]
     to_unemployed(ctx, d.chance(Purpose.LF_ENTRY, t, eligible, p["flows.lf_entry_rate"]),
                   Flow.LF_ENTRY)
 

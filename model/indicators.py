@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.agents import URBAN_EMPLOYMENT, Group, State, Workers
-from model.flows import state_mask
+from model.kernels import byte_histogram
 from model.ledger import Flow, Ledger
 
 __all__ = ["NON_EMPLOYMENT", "measure", "ATTRITION_FLOWS"]
@@ -49,17 +49,15 @@ def measure(
 ) -> dict[str, float]:
     """The month's indicators in persons and percent (one row of ``monthly.csv``)."""
     k = persons_per_agent
-    n = workers.n_used
     employed = int(stocks[list(URBAN_EMPLOYMENT)].sum())
     unemployed = int(stocks[State.UNEMPLOYED])
-    registered = int(np.count_nonzero(workers.registered[:n]
-                                      & (workers.state[:n] == State.UNEMPLOYED.value)))
+    searching = ledger.members(State.UNEMPLOYED)
+    registered = int(np.count_nonzero(workers.registered[searching]))
     register_employed = int(stocks[list(REGISTER_EMPLOYMENT)].sum())
     trans = ledger.transitions()
     newly = int(trans[np.ix_(NON_EMPLOYMENT, NEW_JOB_STATES)].sum())
     attrition = sum(ledger.flow_total(fl, origin=URBAN_EMPLOYMENT) for fl in ATTRITION_FLOWS)
     recorded = recording_share * (newly - attrition if deduct_attrition else newly)
-    firm_state = workers.state[:n] == State.EMPLOYED.value
     row: dict[str, float] = {
         "urban_employed": employed * k,
         "urban_unemployed": unemployed * k,
@@ -71,7 +69,8 @@ def measure(
         "natural_attrition": attrition * k,
         "new_urban_jobs": recorded * k,
         "rural_transfer_new": transfers_completed * k,
-        "ui_participants": int(np.count_nonzero(firm_state & workers.ui_covered[:n])) * k,
+        "ui_participants":
+            int(np.count_nonzero(workers.ui_covered[ledger.members(State.EMPLOYED)])) * k,
     }
     for s in State:
         if s == State.GONE:  # spare slots, not people
@@ -79,15 +78,13 @@ def measure(
         row[f"stock_{s.name.lower()}"] = int(stocks[s]) * k
     for fl in Flow:
         row[f"flow_{fl.name.lower()}"] = int(ledger.counts[fl].sum()) * k
-    groups = workers.groups[:n]
-    state = workers.state[:n]
-    emp_mask = state_mask(state, URBAN_EMPLOYMENT)
-    # Group flags of the employed and of the unemployed, gathered once (not 6 full passes).
-    emp_groups = groups[emp_mask]
-    unemp_groups = groups[state == State.UNEMPLOYED.value]
+    # Group flags of the employed and of the unemployed: a histogram of the flag byte over
+    # each state's agents, read bit by bit.
+    emp_hist = sum(byte_histogram(ledger.members(st), workers.groups) for st in URBAN_EMPLOYMENT)
+    unemp_hist = byte_histogram(searching, workers.groups)
+    flags = np.arange(256)
     for g in Group:
-        row[f"group_{g.name.lower()}_employed"] = int(
-            np.count_nonzero(emp_groups & np.uint8(g))) * k
-        row[f"group_{g.name.lower()}_unemployed"] = int(
-            np.count_nonzero(unemp_groups & np.uint8(g))) * k
+        has = (flags & g.value) != 0
+        row[f"group_{g.name.lower()}_employed"] = int(emp_hist[has].sum()) * k
+        row[f"group_{g.name.lower()}_unemployed"] = int(unemp_hist[has].sum()) * k
     return row

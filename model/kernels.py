@@ -17,7 +17,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["where_equal", "nth_true", "in_counted_firms", "first_per_firm"]
+__all__ = ["where_equal", "nth_true", "in_counted_firms", "first_per_firm", "refresh_members",
+           "hash_bits", "hash_uniform", "hash_below", "byte_histogram", "code_counts"]
 
 _ONES = np.uint64(0x0101010101010101)  # 0x01 in every byte
 _HIGH = np.uint64(0x8080808080808080)  # the top bit of every byte
@@ -164,32 +165,188 @@ def hash_below(ids: np.ndarray, key: np.uint32,
 
 
 @_jit
-def refresh_members(members: np.ndarray, arriving: np.ndarray, state: np.ndarray,
+def _gallop(a: np.ndarray, lo: int, hi: int, x: int) -> int:  # pragma: no cover - compiled
+    """First position p in [lo, hi) with a[p] >= x (hi if none), for ascending ``a``: doubling
+    steps from lo, then bisection, so a short way costs a few comparisons."""
+    step = 1
+    top = lo
+    while top < hi and a[top] < x:
+        lo = top + 1
+        top = lo + step
+        step *= 2
+    if top > hi:
+        top = hi
+    while lo < top:
+        mid = (lo + top) >> 1
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            top = mid
+    return lo
+
+
+@_jit
+def refresh_members(members: np.ndarray, touched: np.ndarray, state: np.ndarray,
                     code: int) -> np.ndarray:  # pragma: no cover - compiled
-    """The agents of ``members`` and ``arriving`` (both ascending) whose state is ``code``,
-    ascending and without repeats: a list of a state's agents brought up to date."""
-    kept = np.empty(members.size, np.intp)
-    k = 0
-    for i in range(members.size):  # branch-free: most members stay
-        v = members[i]
-        kept[k] = v
-        k += state[v] == code
-    out = np.empty(k + arriving.size, np.intp)
+    """A state's agent list brought up to date: ``np.flatnonzero(state == code)``.
+
+    ``members`` (ascending) was exact before some moves; ``touched`` (ascending, repeats
+    allowed) holds every agent those moves took out of or into the state. The untouched runs
+    between touched agents are block-copied; each touched agent is found by a galloping search
+    and kept if its state is ``code``.
+    """
+    nm = members.size
+    out = np.empty(nm + touched.size, np.intp)
     i = o = 0
     last = -1
-    for j in range(arriving.size):  # few: merge each by binary search and a block copy
-        a = arriving[j]
-        if a == last or state[a] != code:
+    for j in range(touched.size):
+        a = touched[j]
+        if a == last:
             continue
         last = a
-        p = i + np.searchsorted(kept[i:k], a)
-        out[o:o + p - i] = kept[i:p]
+        p = _gallop(members, i, nm, a)
+        out[o:o + p - i] = members[i:p]
         o += p - i
         i = p
-        if i < k and kept[i] == a:  # left and came back: already kept
-            continue
-        out[o] = a
-        o += 1
-    out[o:o + k - i] = kept[i:k]
-    o += k - i
-    return out[:o].copy()
+        if i < nm and members[i] == a:
+            i += 1
+        if state[a] == code:
+            out[o] = a
+            o += 1
+    out[o:o + nm - i] = members[i:]
+    o += nm - i
+    return out[:o]
+
+
+@_jit
+def byte_histogram(ids: np.ndarray, values: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """``np.bincount(values[ids], minlength=256)`` for one-byte ``values`` (group flags)."""
+    # Four partial histograms: consecutive equal values would otherwise wait on each other's
+    # increment (most agents carry no flag at all).
+    part = np.zeros((4, 256), np.int64)
+    m = ids.size - ids.size % 4
+    for i in range(0, m, 4):
+        part[0, values[ids[i]]] += 1
+        part[1, values[ids[i + 1]]] += 1
+        part[2, values[ids[i + 2]]] += 1
+        part[3, values[ids[i + 3]]] += 1
+    for i in range(m, ids.size):
+        part[0, values[ids[i]]] += 1
+    return part.sum(axis=0)
+
+
+@_jit
+def code_counts(codes: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Counts of each one-byte code, 256 bins (a negative int8 code counts as code + 256)."""
+    part = np.zeros((4, 256), np.int64)
+    m = codes.size - codes.size % 4
+    for i in range(0, m, 4):
+        part[0, np.uint8(codes[i])] += 1
+        part[1, np.uint8(codes[i + 1])] += 1
+        part[2, np.uint8(codes[i + 2])] += 1
+        part[3, np.uint8(codes[i + 3])] += 1
+    for i in range(m, codes.size):
+        part[0, np.uint8(codes[i])] += 1
+    return part.sum(axis=0)
+
+
+@_jit
+def age_one_month(state: np.ndarray, age: np.ndarray, spell: np.ndarray, gone: int,
+                  old_age: int, top_age: int) -> np.ndarray:  # pragma: no cover - compiled
+    """Age every living agent (not ``gone``) by a month, in place, and return its band after
+    ageing: 0 not alive, 1 below ``old_age``, 2 from ``old_age``, 3 at or over ``top_age``."""
+    band = np.empty(state.size, np.uint8)
+    for i in range(state.size):
+        alive = state[i] != gone
+        a = age[i] + alive
+        age[i] = a
+        spell[i] += alive
+        band[i] = alive * (1 + (a >= old_age) + (a >= top_age))
+    return band
+
+
+@_jit
+def by_age(ids: np.ndarray, age: np.ndarray, female: np.ndarray, limit_female: float,
+           limit_male: float, below: bool) -> np.ndarray:  # pragma: no cover - compiled
+    """The ``ids`` whose age is below (``below``) or at least (else) the limit of their sex:
+    ``ids[(age[ids] < np.where(female[ids], limit_female, limit_male)) == below]``."""
+    out = np.empty_like(ids)
+    k = 0
+    for i in range(ids.size):
+        v = ids[i]
+        limit = limit_female if female[v] else limit_male
+        out[k] = v
+        k += (age[v] < limit) == below
+    return out[:k]
+
+
+@_jit
+def flagged(ids: np.ndarray, flag: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """``ids[flag[ids]]`` for a boolean column ``flag``."""
+    out = np.empty_like(ids)
+    k = 0
+    for i in range(ids.size):
+        out[k] = ids[i]
+        k += flag[ids[i]]
+    return out[:k]
+
+
+@_jit
+def separation_draws(employed: np.ndarray, key: np.uint32, layoff_p: np.ndarray,
+                     quit_p: np.ndarray, extra: float,
+                     rural_hukou: np.ndarray):  # pragma: no cover - compiled
+    """Split ``employed`` by one uniform draw each (as ``Draws.uniform``): laid off if below
+    ``layoff_p``, quitting if below ``layoff_p + quit_p``, and, for rural-hukou workers,
+    leaving for the Spring Festival if below that plus ``extra``. ``quit_p`` holds one
+    probability per worker or one for all."""
+    n = employed.size
+    laid = np.empty(n, np.intp)
+    quits = np.empty(n, np.intp)
+    seasonal = np.empty(n, np.intp)
+    a = b = c = 0
+    for i in range(n):
+        v = employed[i]
+        u = (np.float64(_lowbias32(v, key)) + 0.5) * _TO_UNIT
+        lp = layoff_p[i]
+        lq = lp + (quit_p[i] if quit_p.size == n else quit_p[0])
+        laid[a] = v
+        a += u < lp
+        quits[b] = v
+        b += (u >= lp) & (u < lq)
+        seasonal[c] = v
+        c += rural_hukou[v] & (u >= lq) & (u < lq + extra)
+    return laid[:a], quits[:b], seasonal[:c]
+
+
+@_jit
+def vacancy_slot_keys(vacancies: np.ndarray, key: np.uint32):  # pragma: no cover - compiled
+    """One entry per open vacancy: its firm and its 32-bit key, the hash of the slot id
+    ``firm * 64 + min(rank within the firm, 63)`` (as ``Draws.bits``)."""
+    total = 0
+    for f in range(vacancies.size):
+        total += max(vacancies[f], 0)
+    firms = np.empty(total, np.intp)
+    keys = np.empty(total, np.uint32)
+    o = 0
+    for f in range(vacancies.size):
+        for r in range(vacancies[f]):
+            firms[o] = f
+            keys[o] = _lowbias32(np.int64(f) * 64 + min(r, 63), key)
+            o += 1
+    return firms, keys
+
+
+@_jit
+def chance_in_state_below_age(state: np.ndarray, code: int, age: np.ndarray, female: np.ndarray,
+                              limit_female: float, limit_male: float, key: np.uint32,
+                              threshold: np.uint32) -> np.ndarray:  # pragma: no cover
+    """The agents in state ``code`` below the age limit of their sex whose 32-bit draw is below
+    ``threshold`` (as ``Draws.chance``), ascending; one pass, for a state too large to list."""
+    out = np.empty(state.size, np.intp)
+    k = 0
+    for i in range(state.size):
+        if state[i] == code:  # agents of a state sit in long runs: a well-predicted branch
+            limit = limit_female if female[i] else limit_male
+            out[k] = i
+            k += (age[i] < limit) & (_lowbias32(i, key) < threshold)
+    return out[:k].copy()

@@ -18,7 +18,7 @@ from enum import IntEnum
 import numpy as np
 
 from model.agents import N_STATES, State, Workers
-from model.kernels import refresh_members, where_equal
+from model.kernels import code_counts, refresh_members, where_equal
 
 __all__ = ["Flow", "Ledger", "LedgerError"]
 
@@ -66,20 +66,16 @@ class Ledger:
         self.counts = np.zeros((N_FLOWS, N_STATES, N_STATES), dtype=np.int64)
         self.start_stocks = self.stocks()
         self._members: dict[int, np.ndarray] = {}  # state code -> its agents, ascending
-        self._stale: set[int] = set()  # codes whose list misses moves since it was made
-        self._arriving: dict[int, list[np.ndarray]] = {}  # code -> agents moved in since
+        self._touched: dict[int, list[np.ndarray]] = {}  # code -> agents moved since listed
 
     def stocks(self) -> np.ndarray:
         """Agents per state (spare slots count as GONE)."""
-        # One comparison per state into a reused buffer: np.bincount casts the int8 codes of
-        # 10^7 agents to intp first, which costs ~3x more.
+        # One compiled pass: np.bincount casts the int8 codes of 10^7 agents to intp first.
         state = self.workers.state
-        buf = np.empty(state.size, dtype=bool)
-        counts = np.array([np.count_nonzero(np.equal(state, s, out=buf)) for s in range(N_STATES)],
-                          dtype=np.int64)
-        if counts.sum() != state.size:  # a code outside State: what bincount would have shown
+        counts = code_counts(state)
+        if counts[N_STATES:].any():  # a code outside State: what bincount would have shown
             return np.bincount(state, minlength=N_STATES).astype(np.int64)
-        return counts
+        return counts[:N_STATES].copy()
 
     def begin_month(self, stocks: np.ndarray | None = None) -> None:
         """Start a month: clear the flow counts and remember the opening stocks."""
@@ -97,16 +93,13 @@ class Ledger:
         w = self.workers
         if idx is None:
             idx = where_equal(w.state[: w.n_used], code)
-        elif code in self._stale:
-            # Moves only noted who arrived; leavers are dropped here, in one pass.
-            arriving = self._arriving.pop(code, [])
-            arriving = np.sort(np.concatenate(arriving)) if arriving else idx[:0]
-            idx = refresh_members(idx, arriving, w.state, code)
+        elif code in self._touched:
+            touched = np.sort(np.concatenate(self._touched.pop(code)))
+            idx = refresh_members(idx, touched, w.state, code)
         else:
             return idx
         idx.flags.writeable = False
         self._members[code] = idx
-        self._stale.discard(code)
         return idx
 
     def move(self, idx: np.ndarray, to: State, flow: Flow) -> None:
@@ -115,12 +108,9 @@ class Ledger:
             return
         origin = np.bincount(self.workers.state[idx], minlength=N_STATES)
         self.counts[flow, :, to] += origin
-        for code in self._members:
-            if origin[code]:
-                self._stale.add(code)
-        if int(to) in self._members:
-            self._stale.add(int(to))
-            self._arriving.setdefault(int(to), []).append(idx)
+        for code in self._members:  # note who left or joined a listed state
+            if origin[code] or (code == to and origin[code] < idx.size):
+                self._touched.setdefault(code, []).append(idx)
         self.workers.state[idx] = to
         self.workers.spell[idx] = 0
 

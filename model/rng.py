@@ -87,6 +87,15 @@ class Draws:
         self.seed = int(seed)
         self.replicate = int(replicate)
 
+    def key(self, purpose: int, month: int) -> np.uint32:
+        """The 32-bit key of a (purpose, month): a kernel hashing ids itself takes it."""
+        return _key(self.seed, self.replicate, int(purpose), int(month))
+
+    @staticmethod
+    def threshold(prob: float) -> np.uint32:
+        """The 32-bit threshold of an event of probability ``prob``: a word below it."""
+        return np.uint32(min(max(int(prob * 4294967296.0), 0), 4294967295))
+
     def bits(self, purpose: int, month: int, ids: np.ndarray) -> np.ndarray:
         """A uniform 32-bit word per id."""
         return hash_bits(ids, _key(self.seed, self.replicate, int(purpose), int(month)))
@@ -103,9 +112,7 @@ class Draws:
         if np.isscalar(prob):
             if prob <= 0:
                 return ids[:0]
-            threshold = np.uint32(min(int(prob * 4294967296.0), 4294967295))
-            return hash_below(ids, _key(self.seed, self.replicate, int(purpose), int(month)),
-                              threshold)
+            return hash_below(ids, self.key(purpose, month), self.threshold(prob))
         return ids[self.uniform(purpose, month, ids) < prob]
 
     def scalar(self, purpose: int, month: int, j: int = 0) -> float:
