@@ -14,9 +14,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.agents import Firms, Group, SizeClass, State, Workers
-from model.kernels import (age_one_month, by_age, chance_in_state_below_age, first_per_firm,
-                           flagged, in_counted_firms, nth_true, separation_draws,
-                           vacancy_slot_keys, where_equal)
+from model.kernels import (
+    age_one_month,
+    by_age,
+    chance_in_state_below_age,
+    first_per_firm,
+    flagged,
+    in_counted_firms,
+    nth_true,
+    separation_draws,
+    vacancy_slot_keys,
+    where_equal,
+)
 from model.ledger import Flow, Ledger
 from model.params import ParameterSet
 from model.population import Demography, entrant_attributes, stochastic_round
@@ -24,9 +33,9 @@ from model.rng import Draws, Purpose, Stream
 from model.sorting import stable_argsort
 
 __all__ = ["MonthContext", "Effects", "hire_into_vacancies", "vacancy_slots", "cover_ui",
-           "bernoulli_mask", "RETIRING", "demography", "firm_turnover", "separations", "rural_moves",
-           "participation", "self_and_flexible_entry", "public_posts", "leave_firm",
-           "to_unemployed"]
+           "bernoulli_mask", "RETIRING", "demography", "firm_turnover", "separations",
+           "rural_moves", "participation", "self_and_flexible_entry", "public_posts",
+           "leave_firm", "to_unemployed"]
 
 MONTHS_PER_YEAR = 12
 ELDERLY_AGE = 60  # NBS age band boundary used by the data (16-59 / 60+)
