@@ -90,7 +90,8 @@ def nth_true(mask: np.ndarray, ranks: np.ndarray) -> np.ndarray:  # pragma: no c
 @_jit
 def in_counted_firms(ids: np.ndarray, firm: np.ndarray,
                      count: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """``ids[count[firm[ids]] > 0]`` for agents ``ids`` that all have a firm."""
+    """``ids[count[firm[ids]] > 0]`` for agents ``ids`` that all have a firm (``count`` may
+    be a boolean per firm)."""
     out = np.empty_like(ids)
     k = 0
     for i in range(ids.size):
@@ -349,4 +350,19 @@ def chance_in_state_below_age(state: np.ndarray, code: int, age: np.ndarray, fem
             limit = limit_female if female[i] else limit_male
             out[k] = i
             k += (age[i] < limit) & (_lowbias32(i, key) < threshold)
+    return out[:k].copy()
+
+
+@_jit
+def in_state_below_age(state: np.ndarray, code: int, age: np.ndarray, female: np.ndarray,
+                       limit_female: float, limit_male: float) -> np.ndarray:  # pragma: no cover
+    """``np.flatnonzero((state == code) & (age < np.where(female, limit_female,
+    limit_male)))``: one pass, for a state too large to list."""
+    out = np.empty(state.size, np.intp)
+    k = 0
+    for i in range(state.size):
+        if state[i] == code:  # agents of a state sit in long runs: a well-predicted branch
+            limit = limit_female if female[i] else limit_male
+            out[k] = i
+            k += age[i] < limit
     return out[:k].copy()

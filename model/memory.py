@@ -2,9 +2,9 @@
 
 By default glibc serves every allocation above a few MB with a fresh ``mmap`` and returns it to
 the system when freed, so each numpy temporary over 10^7 agents is paid again in page faults
-every month. Measured at 1:1 Hunan (52 million agents, 12 months, 2 busy cores): 81.8 s with
-the default settings against 37.2 s with freed memory kept in the process, the same peak
-memory (1.7-1.9 GiB) — ``benchmarks/bench_full_scale.py``, figures in ``out/bench``.
+every month. Measured at 1:1 Hunan (52 million agents, 12 months, quiet machine): 19.6 s with
+the default settings against 14.1 s with freed memory kept in the process, peak memory 1.8
+against 2.0 GiB — ``benchmarks/bench_full_scale.py``, figures in ``out/bench``.
 """
 
 from __future__ import annotations

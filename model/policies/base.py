@@ -41,10 +41,10 @@ __all__ = ["GROUP_NAMES", "Instrument", "InstrumentSettings", "searchers", "in_g
 GROUP_NAMES: dict[str, int] = {g.name.lower(): int(g) for g in Group}
 
 
-def searchers(w: Workers) -> np.ndarray:
+def searchers(ctx: MonthContext) -> np.ndarray:
     """Agents searching since before this month (the core's definition of a searcher)."""
-    n = w.n_used
-    return np.flatnonzero((w.state[:n] == State.UNEMPLOYED.value) & (w.spell[:n] >= 1))
+    unemployed = ctx.ledger.members(State.UNEMPLOYED)
+    return unemployed[ctx.workers.spell[unemployed] >= 1]
 
 
 def in_groups(w: Workers, idx: np.ndarray, groups: int) -> np.ndarray:

@@ -17,9 +17,9 @@ import numpy as np
 
 from model.agents import State
 from model.flows import MonthContext, leave_firm, start_businesses, to_unemployed
+from model.kernels import in_counted_firms
 from model.ledger import Flow
 from model.policies.base import Instrument, searchers
-
 
 
 class EntrepreneurshipLoan(Instrument):
@@ -60,9 +60,7 @@ class EntrepreneurshipLoan(Instrument):
         dead = np.zeros(f.capacity, dtype=bool)
         dead[firms] = True
         f.alive[firms] = False
-        n = w.n_used
-        staff = np.flatnonzero(w.state[:n] == State.EMPLOYED.value)
-        staff = staff[dead[w.firm[staff]]]
+        staff = in_counted_firms(ctx.ledger.members(State.EMPLOYED), w.firm, dead)
         leave_firm(w, f, staff)
         to_unemployed(ctx, staff, Flow.FIRM_EXIT)
 
@@ -71,7 +69,7 @@ class EntrepreneurshipLoan(Instrument):
             return
         w = ctx.workers
         cost = float(self.settings.values["unit_cost_yuan"])
-        founders = self.admit(ctx, t, self.eligible(w, searchers(w)), cost)
+        founders = self.admit(ctx, t, self.eligible(w, searchers(ctx)), cost)
         if founders.size == 0:
             self.firm_of[t] = founders
             return

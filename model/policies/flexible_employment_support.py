@@ -27,7 +27,7 @@ class FlexibleEmploymentSupport(Instrument):
         if not self.active(t):
             return
         w = ctx.workers
-        supported = self.admit(ctx, t, self.eligible(w, searchers(w)),
+        supported = self.admit(ctx, t, self.eligible(w, searchers(ctx)),
                                float(self.settings.values["unit_cost_yuan"]))
         if supported.size == 0:
             return

@@ -63,7 +63,7 @@ class HiringSubsidy(Instrument):
         if not self.active(t):
             return
         w = ctx.workers
-        issued = self.admit(ctx, t, self.eligible(w, searchers(w)),
+        issued = self.admit(ctx, t, self.eligible(w, searchers(ctx)),
                             float(self.settings.values["unit_cost_yuan"]))
         if issued.size:
             ctx.effects.worker_array("search_weight", w.capacity)[issued] = self.multiplier

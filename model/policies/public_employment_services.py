@@ -33,7 +33,7 @@ class PublicEmploymentServices(Instrument):
         if not self.active(t):
             return
         w = ctx.workers
-        pool = searchers(w)
+        pool = searchers(ctx)
         pool = pool[w.registered[pool]]
         served = self.admit(ctx, t, self.eligible(w, pool),
                             float(self.settings.values["unit_cost_yuan"]))

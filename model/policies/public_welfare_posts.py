@@ -47,7 +47,7 @@ class PublicWelfarePosts(Instrument):
         if not self.active(t):
             return
         w = ctx.workers
-        placed = self.admit(ctx, t, self.eligible(w, searchers(w)), self.cost)
+        placed = self.admit(ctx, t, self.eligible(w, searchers(ctx)), self.cost)
         ctx.ledger.move(placed, State.PUBLIC_POST, Flow.PUBLIC_POST_PLACEMENT)
         w.registered[placed] = False
         ctx.new_hires.append(placed)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from model.agents import Group, State
-from model.flows import (MONTHS_PER_YEAR, MonthContext, cover_ui, hire_into_vacancies,
-                         to_unemployed)
+from model.flows import MONTHS_PER_YEAR, MonthContext, cover_ui, hire_into_vacancies, to_unemployed
+from model.kernels import in_state_below_age
 from model.ledger import Flow
 from model.policies.base import Instrument
 
@@ -33,11 +33,12 @@ class RuralLabourTransfer(Instrument):
             return
         w, p = ctx.workers, self.params
         n = w.n_used
-        ret = np.where(w.female[:n], p["population.retirement_age_female"],
-                       p["population.retirement_age_male"]) * MONTHS_PER_YEAR
-        rural = np.flatnonzero((w.state[:n] == State.RURAL_WORK.value) & (w.age_months[:n] < ret))
-        movers_now = np.flatnonzero((w.state[:n] == State.UNEMPLOYED.value) & (w.spell[:n] == 0)
-                                    & w.transfer_pending[:n])
+        rural = in_state_below_age(w.state[:n], State.RURAL_WORK.value, w.age_months[:n],
+                                   w.female[:n],
+                                   p["population.retirement_age_female"] * MONTHS_PER_YEAR,
+                                   p["population.retirement_age_male"] * MONTHS_PER_YEAR)
+        unemployed = ctx.ledger.members(State.UNEMPLOYED)
+        movers_now = unemployed[(w.spell[unemployed] == 0) & w.transfer_pending[unemployed]]
         joined = self.admit(ctx, t, self.eligible(w, rural),
                             float(self.settings.values["unit_cost_yuan"]))
         if joined.size == 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from model.agents import SizeClass, State
 from model.flows import MonthContext
+from model.kernels import in_counted_firms
 from model.policies.base import Instrument
 
 
@@ -30,11 +31,9 @@ class TrainingInLieuOfWork(Instrument):
     def before_separations(self, ctx: MonthContext, t: int) -> None:
         w, f = ctx.workers, ctx.firms
         if self.active(t):
-            n = w.n_used
-            employed = (w.state[:n] == State.EMPLOYED.value)
-            idx = employed.nonzero()[0]
-            small = f.size_class[w.firm[idx]] <= SizeClass.SMALL
-            self.admit(ctx, t, self.eligible(w, idx[small]), self.cost)
+            small = in_counted_firms(ctx.ledger.members(State.EMPLOYED), w.firm,
+                                     f.size_class <= SizeClass.SMALL)
+            self.admit(ctx, t, self.eligible(w, small), self.cost)
         current = self.members(since_entry=(0, self.duration), t=t)
         if current.size:
             ctx.effects.worker_array("separation_multiplier", w.capacity)[current] = (

@@ -10,7 +10,6 @@ and +5 pp at 24 months (Card, Kluve & Weber 2018; see ``effects.py``).
 
 from __future__ import annotations
 
-
 from model.agents import State
 from model.flows import MonthContext, cover_ui, hire_into_vacancies, to_unemployed
 from model.ledger import Flow
@@ -56,7 +55,7 @@ class VocationalTraining(Instrument):
         if not self.active(t):
             return
         cost = float(self.settings.values["unit_cost_yuan"])
-        admitted = self.admit(ctx, t, self.eligible(ctx.workers, searchers(ctx.workers)), cost)
+        admitted = self.admit(ctx, t, self.eligible(ctx.workers, searchers(ctx)), cost)
         ctx.ledger.move(admitted, State.TRAINING, Flow.PROGRAMME_ENTRY)
         ctx.workers.registered[admitted] = False
 

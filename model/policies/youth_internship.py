@@ -62,7 +62,7 @@ class YouthInternship(Instrument):
         if not self.active(t):
             return
         w, f = ctx.workers, ctx.firms
-        pool = searchers(w)
+        pool = searchers(ctx)
         pool = pool[w.registered[pool]]
         admitted = self.admit(ctx, t, self.eligible(w, pool), self.cost)
         if admitted.size == 0:

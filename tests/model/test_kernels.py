@@ -152,6 +152,8 @@ def test_age_and_flag_selections(rng, limit_f, limit_m, prob):
     assert np.array_equal(
         k.chance_in_state_below_age(state, code, age, female, limit_f, limit_m, key, threshold),
         young[lowbias32(young, key) < threshold])
+    assert np.array_equal(k.in_state_below_age(state, code, age, female, limit_f, limit_m),
+                          young)
 
 
 @settings(max_examples=40, deadline=None)
