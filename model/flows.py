@@ -17,10 +17,10 @@ from model.agents import Firms, Group, SizeClass, State, Workers
 from model.kernels import (
     age_one_month,
     by_age,
-    chance_in_state_below_age,
     first_per_firm,
     flagged,
     in_counted_firms,
+    in_state_below_age,
     nth_true,
     separation_draws,
     vacancy_slot_keys,
@@ -361,11 +361,11 @@ def rural_moves(ctx: MonthContext) -> None:
     w, p, d, t = ctx.workers, ctx.params, ctx.draws, ctx.t
     members = ctx.ledger.members
     n = w.n_used
-    movers = chance_in_state_below_age(
+    movers = in_state_below_age(
         w.state[:n], State.RURAL_WORK.value, w.age_months[:n], w.female[:n],
         p["population.retirement_age_female"] * MONTHS_PER_YEAR,
         p["population.retirement_age_male"] * MONTHS_PER_YEAR,
-        d.key(Purpose.RURAL_TRANSFER, t), d.threshold(p["rural.transfer_rate"]))
+        True, d.key(Purpose.RURAL_TRANSFER, t), d.threshold(p["rural.transfer_rate"]))
     to_unemployed(ctx, movers, Flow.RURAL_TRANSFER)
     w.transfer_pending[movers] = True
     w.groups[movers] |= np.uint8(Group.MIGRANT)

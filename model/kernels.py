@@ -18,7 +18,9 @@ import numba
 import numpy as np
 
 __all__ = ["where_equal", "nth_true", "in_counted_firms", "first_per_firm", "refresh_members",
-           "hash_bits", "hash_uniform", "hash_below", "byte_histogram", "code_counts"]
+           "hash_bits", "hash_uniform", "hash_below", "byte_histogram", "code_counts",
+           "age_one_month", "by_age", "flagged", "separation_draws", "vacancy_slot_keys",
+           "in_state_below_age"]
 
 _ONES = np.uint64(0x0101010101010101)  # 0x01 in every byte
 _HIGH = np.uint64(0x8080808080808080)  # the top bit of every byte
@@ -338,31 +340,18 @@ def vacancy_slot_keys(vacancies: np.ndarray, key: np.uint32):  # pragma: no cove
 
 
 @_jit
-def chance_in_state_below_age(state: np.ndarray, code: int, age: np.ndarray, female: np.ndarray,
-                              limit_female: float, limit_male: float, key: np.uint32,
-                              threshold: np.uint32) -> np.ndarray:  # pragma: no cover
-    """The agents in state ``code`` below the age limit of their sex whose 32-bit draw is below
-    ``threshold`` (as ``Draws.chance``), ascending; one pass, for a state too large to list."""
-    out = np.empty(state.size, np.intp)
-    k = 0
-    for i in range(state.size):
-        if state[i] == code:  # agents of a state sit in long runs: a well-predicted branch
-            limit = limit_female if female[i] else limit_male
-            out[k] = i
-            k += (age[i] < limit) & (_lowbias32(i, key) < threshold)
-    return out[:k].copy()
-
-
-@_jit
 def in_state_below_age(state: np.ndarray, code: int, age: np.ndarray, female: np.ndarray,
-                       limit_female: float, limit_male: float) -> np.ndarray:  # pragma: no cover
-    """``np.flatnonzero((state == code) & (age < np.where(female, limit_female,
-    limit_male)))``: one pass, for a state too large to list."""
+                       limit_female: float, limit_male: float, draw: bool = False,
+                       key: np.uint32 = np.uint32(0),
+                       threshold: np.uint32 = np.uint32(0)) -> np.ndarray:  # pragma: no cover
+    """The agents in state ``code`` below the age limit of their sex, ascending; with ``draw``,
+    only those whose 32-bit draw is below ``threshold`` (as ``Draws.chance``). One pass over
+    all agents, for a state too large to keep a list of."""
     out = np.empty(state.size, np.intp)
     k = 0
     for i in range(state.size):
         if state[i] == code:  # agents of a state sit in long runs: a well-predicted branch
             limit = limit_female if female[i] else limit_male
             out[k] = i
-            k += age[i] < limit
+            k += (age[i] < limit) & ((not draw) or _lowbias32(i, key) < threshold)
     return out[:k].copy()

@@ -150,7 +150,7 @@ def test_age_and_flag_selections(rng, limit_f, limit_m, prob):
     everyone = np.arange(n)
     young = everyone[(state == code) & (age < np.where(female, limit_f, limit_m))]
     assert np.array_equal(
-        k.chance_in_state_below_age(state, code, age, female, limit_f, limit_m, key, threshold),
+        k.in_state_below_age(state, code, age, female, limit_f, limit_m, True, key, threshold),
         young[lowbias32(young, key) < threshold])
     assert np.array_equal(k.in_state_below_age(state, code, age, female, limit_f, limit_m),
                           young)
