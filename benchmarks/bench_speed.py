@@ -9,10 +9,11 @@ agent-steps per second (wall clock); the ratio by process CPU time is printed ne
 the 2 cores may be shared with other work. Writes ``out/bench/speed.json``.
 
 The ratio grows with the population: a month of the columnar model has a fixed cost of about
-1.5 ms (some 1,500 Python-level calls into numpy and the compiled kernels of
-``model/kernels.py``) on top of a cost per agent, while plain Mesa costs the same per agent at
-any size. At the default scale (100 people per agent, 5x10^5 agents) and above the fixed cost
-is small; at 1000 people per agent it is most of the month.
+1 ms (some 1,500 Python-level calls into numpy and the compiled kernels of
+``model/kernels.py``) on top of about 18 ns per agent, while plain Mesa costs about 2 us per
+agent at any size (a little more in larger populations). At the default scale (100 people per
+agent, 5x10^5 agents) and above the fixed cost is small; at 1000 people per agent it is half
+of the month.
 
     python benchmarks/bench_speed.py [--scales 1000 500] [--months 12] [--seed 1]
 """
