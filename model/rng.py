@@ -98,11 +98,11 @@ class Draws:
 
     def bits(self, purpose: int, month: int, ids: np.ndarray) -> np.ndarray:
         """A uniform 32-bit word per id."""
-        return hash_bits(ids, _key(self.seed, self.replicate, int(purpose), int(month)))
+        return hash_bits(ids, self.key(purpose, month))
 
     def uniform(self, purpose: int, month: int, ids: np.ndarray) -> np.ndarray:
         """A uniform number in (0, 1) per id."""
-        return hash_uniform(ids, _key(self.seed, self.replicate, int(purpose), int(month)))
+        return hash_uniform(ids, self.key(purpose, month))
 
     def chance(self, purpose: int, month: int, ids: np.ndarray,
                prob: float | np.ndarray) -> np.ndarray:
