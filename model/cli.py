@@ -16,6 +16,7 @@ import argparse
 import math
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from model.errors import UserError
 from model.memory import keep_heap
@@ -49,9 +50,16 @@ _non_negative_int = _int_at_least(0)
 _positive_int = _int_at_least(1)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a misused flag reported like every other user error: one line, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"jobsim: error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jobsim", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="jobsim", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="simulate one scenario")
     run.add_argument("scenario", type=Path, help="scenario TOML file")
     run.add_argument("--out", type=Path, required=True, help="output folder")
@@ -68,11 +76,17 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--attribution-replications", type=_non_negative_int, default=None,
                       help="replicates that also run one counterfactual per instrument "
                            "(default min(N, 10))")
-    cmp_.add_argument("--macro-draws", action="store_true",
-                      help="one forecast demand path per replicate (macro uncertainty)")
-    cmp_.add_argument("--parameter-draws", type=Path, default=None,
-                      help="fitted parameter file: one draw of its calibrated parameters per "
-                           "replicate (parameter uncertainty)")
+    cmp_.add_argument("--macro-draws", action=argparse.BooleanOptionalAction, default=True,
+                      help="one forecast demand path per replicate (macro uncertainty; on by "
+                           "default, --no-macro-draws turns it off)")
+    draws = cmp_.add_mutually_exclusive_group()
+    draws.add_argument("--parameter-draws", type=Path, default=None, metavar="FITTED",
+                       help="draw the calibrated parameters from this fitted parameter file, "
+                            "one set per replicate (default: each scenario's own parameter "
+                            "file, when it is a fitted one)")
+    draws.add_argument("--no-parameter-draws", action="store_true",
+                       help="no parameter uncertainty: every replicate uses the scenario's "
+                            "parameter set")
     cal = sub.add_parser("calibrate", help="fit parameters to the record (simulated moments)")
     cal.add_argument("config", type=Path, help="calibration TOML file")
     cal.add_argument("--out", type=Path, required=True, help="fitted parameter file to write")
@@ -119,7 +133,10 @@ def _compare(args: argparse.Namespace) -> int:
                 workers=args.workers, scheduler=args.scheduler, seed=args.seed,
                 persons_per_agent=args.persons_per_agent,
                 attribution_replications=args.attribution_replications,
-                macro_draws=args.macro_draws, parameter_draws=args.parameter_draws)
+                macro_draws=args.macro_draws,
+                parameter_draws=(False if args.no_parameter_draws else
+                                 args.parameter_draws or True),
+                command="jobsim " + " ".join(sys.argv[1:] if args.argv is None else args.argv))
     return 0
 
 
@@ -140,6 +157,7 @@ COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``jobsim`` console script."""
     args = _parser().parse_args(argv)
+    args.argv = argv
     keep_heap()  # large runs: keep numpy's freed temporaries instead of re-faulting them
     try:
         return COMMANDS[args.command](args)

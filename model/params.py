@@ -94,6 +94,8 @@ def _kind(v: object) -> str:
         return "a list"
     if isinstance(v, dict):
         return "a table"
+    if isinstance(v, (int, float)):
+        return repr(v)
     return type(v).__name__
 
 
@@ -203,9 +205,10 @@ class ParameterSet(Mapping[str, Value]):
                 if (want.unit != got.unit or isinstance(want.value, list) != isinstance(
                         got.value, list) or (isinstance(want.value, list)
                                              and len(want.value) != len(got.value))):
-                    problems.append((lines.line(dotted.split(".", 1) + ["value"]),
-                                     f"parameter '{dotted}': must have unit {want.unit!r} and "
-                                     f"the shape of {like.origin}'s"))
+                    field = "unit" if want.unit != got.unit else "value"
+                    problems.append((lines.line(dotted.split(".", 1) + [field]),
+                                     f"parameter '{dotted}', field '{field}': must have unit "
+                                     f"{want.unit!r} and the shape of {like.origin}'s"))
         if not problems:
             units = {k: p.unit for k, p in declared.items()}
             for dotted, msg in _sum_problems({k: p.value for k, p in declared.items()}, units):
@@ -322,6 +325,11 @@ def plain_message(err: Mapping[str, Any]) -> str:
                 "list_type": "a list", "dict_type": "a table",
                 "model_type": "a table"}[kind]
         return f"must be {what}, not {_kind(value)}"
+    bounds = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
+              "less_than_equal": "<="}
+    if kind in bounds and isinstance(err.get("ctx"), Mapping):
+        limit = next(iter(err["ctx"].values()))
+        return f"must be {bounds[kind]} {limit:g}, not {value!r}"
     if kind == "finite_number":
         return f"must be a finite number, not {value}"
     if kind == "string_pattern_mismatch":

@@ -236,9 +236,9 @@ def check_output_dir(target: Path | str) -> Path:
         except OSError as exc:
             raise OutputError(f"{target}: cannot read the --out folder ({exc.strerror})") from None
         if foreign:
-            raise OutputError(f"{target}: exists, is not empty and was not written by jobsim "
-                              f"(no {MARKER} file); jobsim never replaces such a folder; choose "
-                              "another --out")
+            raise OutputError(f"{target}: exists, is not empty and is not a jobsim output folder "
+                              f"(no {MARKER} marker); jobsim never replaces such a folder; "
+                              "choose another --out")
     parent = target.parent
     probe = parent
     while not probe.exists() and probe != probe.parent:

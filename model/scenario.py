@@ -21,7 +21,8 @@ a key search can tell, the line::
     [instruments.vocational_training]   # one table per instrument (model/policies)
     budget_yuan = 8.25e8                # >= 0; zero = the instrument does nothing
     budget_basis = "550,000 trainings x 1,500 yuan"
-    eligible_groups = ["graduate", "migrant"]   # optional; default per instrument
+    eligible_groups = ["graduate", "migrant"]   # optional; default per instrument; not empty
+                                                # (["everyone"]: no group restriction)
     take_up = 0.05                      # optional: monthly share of eligible who apply
     months = ["2021-03", "2021-12"]     # optional active window within the horizon
     max_participants = 550000           # optional cap (persons)
@@ -59,6 +60,9 @@ class ScenarioError(UserError, ValueError):
 
 #: The largest budget accepted: beyond 2**53 yuan, float64 no longer counts single yuan.
 MAX_BUDGET_YUAN = float(2**53)
+#: ``eligible_groups = ["everyone"]``: no group restriction (an empty list is an error, so a
+#: forgotten list can no longer open a programme to all).
+EVERYONE = "everyone"
 #: The fewest agents a run may have (persons_per_agent <= resident population / this).
 MIN_AGENTS = 1000
 
@@ -117,8 +121,11 @@ class InstrumentSpec(BaseModel):
     @classmethod
     def _known_groups(cls, value: list[str] | None) -> list[str] | None:
         for g in value or []:
-            if g not in GROUP_NAMES:
-                raise ValueError(f"unknown group '{g}' (known: {', '.join(GROUP_NAMES)})")
+            if g not in GROUP_NAMES and g != EVERYONE:
+                raise ValueError(f"unknown group '{g}' (known: {', '.join(GROUP_NAMES)}, or "
+                                 f"\"{EVERYONE}\" for no restriction)")
+        if EVERYONE in (value or []) and len(value or []) > 1:
+            raise ValueError(f"\"{EVERYONE}\" stands alone (it means no restriction)")
         return value
 
     @field_validator("months")
@@ -139,22 +146,6 @@ class Scenario(BaseModel):
     macro: Macro = Macro()
     overrides: dict[str, Any] = {}  # each value checked against its parameter's declaration
     instruments: dict[str, InstrumentSpec] = {}
-
-    @field_validator("instruments")
-    @classmethod
-    def _known_instruments(cls, value: dict[str, InstrumentSpec]) -> dict[str, InstrumentSpec]:
-        for kind in value:
-            if kind not in KINDS:
-                raise ValueError(f"unknown instrument '{kind}' (known: {', '.join(KINDS)})")
-        return value
-
-    @field_validator("overrides")
-    @classmethod
-    def _keys_are_paths(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for key in value:
-            if not re.fullmatch(r"[a-z_]+\.[a-z0-9_]+", key):
-                raise ValueError(f"override key '{key}' is not a dotted parameter path")
-        return value
 
 
 class LoadedScenario(BaseModel):
@@ -274,6 +265,10 @@ def _union_messages(errs: list[Any], data: Any) -> list[tuple[tuple[Any, ...], s
     grouped: dict[tuple[Any, ...], list[Any]] = {}
     for err in errs:
         grouped.setdefault(_clean_loc(err["loc"], data), []).append(err)
+    for loc in list(grouped):  # a list member failed deeper down: that is the message
+        deeper = any(len(m) > len(loc) and m[:len(loc)] == loc for m in grouped)
+        if deeper and all(e["type"].endswith("_type") for e in grouped[loc]):
+            del grouped[loc]
     out = []
     for loc, group in grouped.items():
         if len(group) > 1:
@@ -398,9 +393,13 @@ def _build(raw: dict[str, Any], *, label: str, lines: TomlLines | None, folder: 
     except ValidationError as exc:
         for loc, message in _union_messages(exc.errors(), merged):
             errors.add(loc, message)
-        errors.raise_if_any()
-        raise  # pragma: no cover - errors is never empty here
+    errors.raise_if_any()  # outside the except: no pydantic error chained to it
     _check_demand(spec, errors)
+    for kind in spec.instruments:
+        if kind not in KINDS:
+            errors.add(("instruments", kind), f"unknown instrument '{kind}' (known: "
+                       f"{', '.join(KINDS)})", field=f"instruments.{kind}")
+    errors.raise_if_any()
     stated = spec.scenario.parameters
     param_path = (DEFAULT_PARAMETERS if stated == "default"
                   else origins.folder(("scenario", "parameters"), folder) / stated)
@@ -413,6 +412,10 @@ def _build(raw: dict[str, Any], *, label: str, lines: TomlLines | None, folder: 
                   else ParameterSet.load(param_path, like=default))
     except ParameterError as exc:
         raise ScenarioError(str(exc)) from None
+    for key in spec.overrides:
+        if not re.fullmatch(r"[a-z_]+\.[a-z0-9_]+", key):
+            errors.add(("overrides", key), f"'{key}' is not a dotted parameter path "
+                       "(group.name)", field=f"overrides.{key}")
     for key, why in params.override_problems(spec.overrides):
         errors.add(("overrides", key), why, field=f"overrides.{key}")
     resident = float(params["population.resident_population"])  # type: ignore[arg-type]
@@ -488,7 +491,7 @@ def _resolve_instruments(spec: Scenario, defaults: ParameterSet, calendar: list[
         names = ins.eligible_groups if ins.eligible_groups is not None else cls.default_groups
         groups = 0
         for g in names:
-            groups |= GROUP_NAMES[g]
+            groups |= 0 if g == EVERYONE else GROUP_NAMES[g]
         take_up = ins.take_up if ins.take_up is not None else float(values.get("take_up", 1.0))
         out.append((cls, InstrumentSettings(
             budget_yuan=ins.budget_yuan, take_up=take_up, groups=groups, first_month=first,
