@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from model.errors import UserError
+from model.errors import OutputError, UserError
 from model.memory import keep_heap
 
 __all__ = ["main"]
@@ -120,8 +120,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def _forecast(args: argparse.Namespace) -> int:
     from model.forecast.runner import run_forecast
+    from model.results import check_output_dir, mark_output
 
+    check_output_dir(args.out)  # run_forecast replaces whatever folder it is given
     written = run_forecast(args.out, include_memory=args.include_memory, seed=args.seed)
+    mark_output(args.out)
     print(f"forecast written to {args.out}/: {', '.join(map(str, written))}")
     return 0
 
@@ -143,7 +146,16 @@ def _compare(args: argparse.Namespace) -> int:
 def _calibrate(args: argparse.Namespace) -> int:
     from calibration.cli import run_calibrate
     from calibration.config import CalibrationConfigError
+    from calibration.fitted import meta_path
 
+    out = Path(args.out)
+    if out.is_dir() or out.is_symlink():
+        raise OutputError(f"{out}: --out names the fitted parameter file to write, and this "
+                          "is a folder or a link; choose another --out")
+    if out.exists() and not meta_path(out).is_file():
+        raise OutputError(f"{out}: exists and is not a fitted file written by jobsim calibrate "
+                          f"(no {meta_path(out).name} beside it); jobsim never overwrites "
+                          "such a file; choose another --out")
     try:
         run_calibrate(args.config, args.out, resume=args.resume, workers=args.workers)
     except CalibrationConfigError as exc:  # only the configuration's own errors: a numpy or

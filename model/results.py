@@ -23,7 +23,7 @@ from model import data
 from model.errors import OutputError
 
 __all__ = ["Results", "judge_targets", "git_commit", "package_version", "atomic_dir",
-           "atomic_write", "check_output_dir", "is_jobsim_output", "MARKER"]
+           "atomic_write", "check_output_dir", "is_jobsim_output", "mark_output", "MARKER"]
 
 #: Plan targets the model measures, with the monthly column and how it is judged.
 MEASURED_TARGETS: dict[str, tuple[str, str]] = {
@@ -219,6 +219,12 @@ def is_jobsim_output(folder: Path) -> bool:
     return (Path(folder) / MARKER).is_file()
 
 
+def mark_output(folder: Path | str) -> None:
+    """Put jobsim's marker into ``folder`` (a folder jobsim has just written in full)."""
+    atomic_write(Path(folder) / MARKER,
+                 json.dumps({"written_by": "jobsim", "version": package_version()}) + "\n")
+
+
 def check_output_dir(target: Path | str) -> Path:
     """Fail now, before any work, if jobsim may not create or replace the folder ``target``.
 
@@ -277,9 +283,7 @@ class atomic_dir:  # noqa: N801 - used as a context manager, named like one
             shutil.rmtree(self.tmp, ignore_errors=True)
             return
         try:
-            (self.tmp / MARKER).write_text(
-                json.dumps({"written_by": "jobsim", "version": package_version()}) + "\n",
-                encoding="utf-8")
+            mark_output(self.tmp)
             os.chmod(self.tmp, 0o755)  # mkdtemp makes 0700; outputs are shared folders
             check_output_dir(self.target)  # again: the folder may have changed meanwhile
             if self.target.exists():

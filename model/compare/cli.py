@@ -95,7 +95,7 @@ def plan_tasks(loaded: list[LoadedScenario], replications: int, *, seed: int | N
                 scenario=run.name, path=str(ls.path), scenario_hash=digest, seed=s_seed,
                 replicate=r, persons_per_agent=scale,
                 with_attribution=has_levers and r < attribution_replications,
-                demand=demand[r], parameter_overrides=params[r], code=code))
+                demand=demand[r], parameter_overrides=params[r], code=code, loaded=ls))
     return tasks
 
 
@@ -120,7 +120,7 @@ def _uncertainty(replications: int, macro: bool, names: list[str],
 
 
 def run_compare(
-    scenarios: list[Path],
+    scenarios: list[Path | LoadedScenario],
     out: Path,
     replications: int = 20,
     workers: int | None = None,
@@ -139,8 +139,9 @@ def run_compare(
 
     Parameters
     ----------
-    scenarios : list of Path
-        Scenario files; their names must differ.
+    scenarios : list of Path or LoadedScenario
+        Scenario files, or scenarios already loaded (``load_scenario``,
+        ``scenario_from_mapping``); their names must differ.
     out : Path
         Output folder (replaced if it holds a previous jobsim output).
     replications : int
@@ -193,7 +194,7 @@ def run_compare(
         explicit = Path(parameter_draws)  # type: ignore[arg-type]
         if not explicit.is_file():
             raise ScenarioError(f"--parameter-draws {explicit}: file not found")
-    loaded = [load_scenario(p) for p in scenarios]
+    loaded = [p if isinstance(p, LoadedScenario) else load_scenario(p) for p in scenarios]
     names = [ls.spec.scenario.name for ls in loaded]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -217,7 +218,8 @@ def run_compare(
             out, store, executor, tasks, loaded, names, cost, months, k=k,
             replications=replications, macro_draws=macro_draws, files=files,
             started=started, log=log, progress=progress, quiet=quiet,
-            command=command or "jobsim compare " + " ".join(str(p) for p in scenarios))
+            command=command or "jobsim compare " + " ".join(
+                str(p.path if isinstance(p, LoadedScenario) else p) for p in scenarios))
 
 
 def _run_locked(out: Path, store: TaskStore, executor: Executor, tasks: list[Task],

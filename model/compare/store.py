@@ -106,7 +106,7 @@ def _canonical(obj: Any) -> bytes:
 
 def _task_json(task: Task) -> dict[str, Any]:
     """The task as JSON values (tuples become lists), the way it reads back from a file."""
-    return json.loads(json.dumps(task.__dict__, allow_nan=True, default=str))
+    return json.loads(json.dumps(task.describe(), allow_nan=True, default=str))
 
 
 def _same_task(stored: Any, task: Task) -> bool:

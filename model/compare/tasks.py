@@ -17,7 +17,7 @@ import hashlib
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,10 @@ class Task:
         This replicate's parameter draw, applied over the scenario's parameters.
     code : str
         :func:`source_hash` of the code that runs it.
+    loaded : LoadedScenario, optional
+        The scenario itself, as the caller validated it: a worker runs it without reading
+        any file (so a scenario built from a mapping runs anywhere). Not part of the key:
+        ``scenario_hash`` stands for it.
     """
 
     scenario: str
@@ -110,11 +114,16 @@ class Task:
     demand: tuple[float, ...] | None = None
     parameter_overrides: tuple[tuple[str, Any], ...] = field(default=())
     code: str = ""
+    loaded: LoadedScenario | None = field(default=None, compare=False, repr=False)
+
+    def describe(self) -> dict[str, Any]:
+        """Everything the task says, as plain values (the scenario object stands as its hash)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "loaded"}
 
     @property
     def key(self) -> str:
         """Identity of the numbers this task produces (attribution or not is the same run)."""
-        content = asdict(self)
+        content = self.describe()
         content.pop("with_attribution")
         content.pop("path")
         text = json.dumps(content, sort_keys=True, default=str)
@@ -142,7 +151,7 @@ def _load(task: Task) -> LoadedScenario:
     """The task's scenario, loaded once per process and checked against its hash."""
     cache_key = (task.path, task.scenario_hash)
     if cache_key not in _LOADED:
-        loaded = load_scenario(task.path)
+        loaded = task.loaded if task.loaded is not None else load_scenario(task.path)
         if scenario_hash(loaded) != task.scenario_hash:
             raise ScenarioError(f"{task.path}: the scenario (or its parameter file) changed "
                                 f"while the comparison was running; start it again")

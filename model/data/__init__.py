@@ -151,11 +151,12 @@ def load_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
             raise DataError(f"{path}: line {row}, column '{col}': value is required")
         if kind in ("num", "int"):
             values = pd.to_numeric(raw.where(~empty), errors="coerce")
-            bad = values.isna() & ~empty
+            bad = (values.isna() | ~np.isfinite(values.astype(float))) & ~empty
             if bad.any():
                 row = int(np.flatnonzero(bad.to_numpy())[0])
                 raise DataError(
-                    f"{path}: line {row + 2}, column '{col}': '{raw.iloc[row]}' is not a number"
+                    f"{path}: line {row + 2}, column '{col}': '{raw.iloc[row]}' is not a finite "
+                    "number"
                 )
             out[col] = values.astype("Int64") if kind == "int" else values.astype(float)
         elif kind == "flag":

@@ -394,6 +394,11 @@ FLAG_CASES = {
     "compare_out_is_a_file": (["compare", "{s}", "--out", "{d}/notes.txt"], "notes.txt"),
     "compare_out_foreign_with_manifest": (["compare", "{s}", "--out", "{d}/keep"], "keep"),
     "run_out_under_a_file": (["run", "{s}", "--out", "{d}/notes.txt/out"], "notes.txt"),
+    "forecast_out_foreign_with_manifest": (["forecast", "--out", "{d}/keep"], "keep"),
+    "forecast_out_is_a_file": (["forecast", "--out", "{d}/notes.txt"], "notes.txt"),
+    "calibrate_out_is_a_user_file": (["calibrate", "{s}", "--out", "{d}/notes.txt"],
+                                     "notes.txt"),
+    "calibrate_out_is_a_folder": (["calibrate", "{s}", "--out", "{d}/keep"], "keep"),
 }
 
 

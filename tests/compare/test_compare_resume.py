@@ -77,3 +77,25 @@ def test_killed_process_resumes(tmp_path):
     final = {p.name: p.stat().st_mtime_ns for p in (out / ".tasks").glob("*/*.json")}
     assert len(final) == 40
     assert {name: final[name] for name in stamps} == stamps
+
+
+def test_scenario_from_a_mapping_runs_on_worker_processes(tmp_path):
+    """A scenario that exists only in memory travels inside its tasks: no file is re-read."""
+    import tomllib
+
+    from model.scenario import scenario_from_mapping
+
+    text = ('[scenario]\nname = "flat"\nstart = "2021-01"\nmonths = 12\nseed = 7\n'
+            '[macro]\ndemand_index = 1.0\n')
+    path = tmp_path / "flat.toml"
+    path.write_text(text, encoding="utf-8")
+    from_file = compare(tmp_path / "a", scenarios=[path], replications=2,
+                        attribution_replications=0)
+    mapping = scenario_from_mapping(tomllib.loads(text), origin="in memory", base_dir=tmp_path)
+    from_memory = compare(tmp_path / "b", scenarios=[mapping], replications=2,
+                          attribution_replications=0, workers=2)
+    assert (tmp_path / "a" / "targets.csv").read_bytes() == \
+        (tmp_path / "b" / "targets.csv").read_bytes()
+    assert from_memory.manifest["scenarios"][0]["path"] == "in memory"
+    assert from_file.manifest["scenarios"][0]["hash"] == from_memory.manifest["scenarios"][0][
+        "hash"]
