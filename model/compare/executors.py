@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import re
 import select
+import signal
 import socket
 import threading
 import time
@@ -22,7 +23,8 @@ from typing import Any, TypeVar
 from model.scenario import ScenarioError
 
 __all__ = ["Executor", "LocalExecutor", "DaskExecutor", "make_executor", "available_cores",
-           "ExecutorError", "check_executor_arguments", "check_scheduler_address"]
+           "ExecutorError", "check_executor_arguments", "check_scheduler_address",
+           "exit_with_parent"]
 
 
 class ExecutorError(ScenarioError):
@@ -31,12 +33,17 @@ class ExecutorError(ScenarioError):
 T = TypeVar("T")
 
 
-def _exit_with(parent: int) -> None:
+def exit_with_parent(parent: int) -> None:
     """Worker initialiser: end this worker as soon as the process that started it ends.
 
     A pool's workers otherwise outlive a killed (SIGKILL) main process and sit idle holding
-    their memory. A daemon thread waits on the parent's pidfd (Linux) or polls it.
+    their memory. A daemon thread waits on the parent's pidfd (Linux) or polls it. Ctrl-C is
+    left to the main process (which cancels the work and reports it in one line), so a
+    worker prints no traceback of its own. Any pool can use it:
+    ``ProcessPoolExecutor(..., initializer=exit_with_parent, initargs=(os.getpid(),))``.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     def watch() -> None:
         try:
             fd = os.pidfd_open(parent)
@@ -104,7 +111,7 @@ class LocalExecutor(Executor):
             if "forkserver" in methods:
                 ctx.set_forkserver_preload(["model.compare.tasks"])
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
-                                             initializer=_exit_with, initargs=(os.getpid(),))
+                                             initializer=exit_with_parent, initargs=(os.getpid(),))
         return self._pool
 
     def imap_unordered(self, fn: Callable[[T], Any], items: Iterable[T]) -> Iterator[tuple[T, Any]]:

@@ -271,8 +271,9 @@ def test_sigkill_of_the_main_process_leaves_no_worker(tmp_path):
     assert left == [], f"processes left 10 s after SIGKILL: {left}"
 
 
-def test_ctrl_c_prints_one_line(tmp_path):
-    proc, running = _start_compare(tmp_path, "1")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_prints_one_line(workers, tmp_path):
+    proc, running = _start_compare(tmp_path, workers)
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
