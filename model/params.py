@@ -153,6 +153,7 @@ class ParameterSet(Mapping[str, Value]):
         raw, _, lines = read_toml(path, "parameter file", ParameterError)
         problems: list[tuple[int | None, str]] = []
         declared: dict[str, Parameter] = {}
+        seen: set[str] = set()
         for group, members in raw.items():
             if not isinstance(members, dict) or not all(isinstance(b, dict)
                                                         for b in members.values()):
@@ -162,8 +163,16 @@ class ParameterSet(Mapping[str, Value]):
             for name, body in members.items():
                 dotted = f"{group}.{name}"
                 where = [group, name]
+                seen.add(dotted)
                 if "value" not in body:
                     problems.append((lines.line(where), f"parameter '{dotted}': no 'value'"))
+                    continue
+                v = body["value"]
+                if not (isinstance(v, (bool, int, float)) or (isinstance(v, list) and all(
+                        isinstance(x, (int, float)) and not isinstance(x, bool) for x in v))):
+                    problems.append((lines.line(where + ["value"]),
+                                     f"parameter '{dotted}', field 'value': must be a number, "
+                                     f"true/false or a list of numbers, not {_kind(v)}"))
                     continue
                 try:
                     param = Parameter.model_validate(body)
@@ -192,14 +201,13 @@ class ParameterSet(Mapping[str, Value]):
                     continue
                 declared[dotted] = param
         if like is not None:
-            for dotted in sorted(set(declared) - set(like._declared)):
+            for dotted in sorted(seen - set(like._declared)):
                 problems.append((lines.line(dotted.split(".", 1)),
                                  f"parameter '{dotted}': unknown (not a parameter of the model; "
                                  f"compare {like.origin})"))
-            for dotted in sorted(set(like._declared) - set(declared)):
-                if not any(p for p in problems if f"'{dotted}'" in p[1]):
-                    problems.append((None, f"parameter '{dotted}': missing (the model needs "
-                                           f"every parameter of {like.origin})"))
+            for dotted in sorted(set(like._declared) - seen):
+                problems.append((None, f"parameter '{dotted}': missing (the model needs "
+                                       f"every parameter of {like.origin})"))
             for dotted in sorted(set(declared) & set(like._declared)):
                 want, got = like._declared[dotted], declared[dotted]
                 if (want.unit != got.unit or isinstance(want.value, list) != isinstance(
