@@ -4,6 +4,9 @@
   1..12; December is the year's total), for China or Hunan.
 - :func:`rate_record` — China's monthly surveyed urban unemployment rate.
 - :func:`target` — a series' target for a year, from the record (past years) or the plan.
+
+China's annual totals come from ``national_annual.csv`` and ``national_indicators.csv``
+(which states 2014 and 2015, memory-only in the former).
 """
 
 from __future__ import annotations
@@ -25,6 +28,15 @@ _YEAR = re.compile(r"^(\d{4})$")
 _YTD = re.compile(r"^(\d{4})-01\.\.(\d{4})-(\d{2})$")
 
 
+def _national_indicator(indicator: str) -> dict[int, float]:
+    """Annual values of one indicator of ``national_indicators.csv`` (S and D), model units."""
+    table = data.load_table("national_indicators.csv")
+    rows = table[(table["indicator"] == indicator) & (table["flag"] != "M")
+                 & table["period"].str.match(_YEAR)]
+    return {int(p): float(v) * data.UNIT_FACTORS[u]
+            for p, v, u in zip(rows["period"], rows["value"], rows["unit"])}
+
+
 @lru_cache(maxsize=4)
 def _cumulative(region: str) -> tuple[tuple[int, int, float], ...]:
     out: dict[tuple[int, int], float] = {}
@@ -32,6 +44,8 @@ def _cumulative(region: str) -> tuple[tuple[int, int, float], ...]:
         ytd = data.national_ytd_new_urban_jobs()
         for y, m, p in zip(ytd["year"], ytd["through_month"], ytd["persons"]):
             out[(int(y), int(m))] = float(p)
+        for y, v in _national_indicator("national_new_urban_jobs").items():
+            out[(y, 12)] = v
         annual = data.national_annual("new_urban_jobs_wan")
         for y, v in annual.items():
             if np.isfinite(v):
@@ -79,17 +93,17 @@ def target(series: str, year: int) -> tuple[float, str, str]:
     plan = data.plan_targets("hunan_2021")
     plan_value = dict(zip(plan["indicator"], plan["target_model_units"]))
     if series == "national_new_urban_jobs_ytd":
-        t = data.national_annual("new_urban_jobs_target_wan")
-        if year in t.index and np.isfinite(t[year]):
-            return float(t[year]), ">=", "national_annual.csv new_urban_jobs_target_wan"
+        t = _national_indicator("national_new_urban_jobs_target")
+        if year in t:
+            return t[year], ">=", "national_indicators.csv national_new_urban_jobs_target"
         return nan
     if series == "national_surveyed_unemployment_rate":
         t = data.national_annual("surveyed_rate_target_pct")
         if year in t.index and np.isfinite(t[year]):
             return float(t[year]), "<=", "national_annual.csv surveyed_rate_target_pct"
-        if year == 2021:  # the plan's own note: the national 2021 target is "5.5% 左右"
-            return (float(plan_value["surveyed_urban_unemployment_rate"]), "<=",
-                    "plan_targets.csv hunan_2021 (national 2021 target, its note)")
+        t2 = _national_indicator("national_surveyed_unemployment_target")
+        if year in t2:
+            return t2[year], "<=", "national_indicators.csv national_surveyed_unemployment_target"
         return nan
     if series == "hunan_new_urban_jobs_ytd":
         if year == 2021:
