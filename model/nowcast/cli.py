@@ -136,7 +136,10 @@ def run_nowcast(actuals: Path | None, out: Path, scenario: Path, *, method: str 
             "seed": spec.seed if spec.seed is not None else run.seed,
             "persons_per_agent": spec.persons_per_agent or run.persons_per_agent,
             "uncertainty": ens.uncertainty, "weights": weights_info,
-            "top_up": ens.topup_text or "none"} if ens is not None else {}),
+            "top_up": ens.topup_text or "none",
+            "cpu_seconds_in_tasks": round(sum(r.cpu_seconds for r in
+                                              ens.base + (ens.topup or [])), 2)}
+           if ens is not None else {}),
         **timings,
         "version": package_version(), "git_commit": git_commit(),
     }

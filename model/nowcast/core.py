@@ -118,8 +118,7 @@ def abm_rows(ens: Ensemble, actuals: Actuals, year: int, result: NowcastResult) 
     w = weights(cum[:, m - 1] if m else cum[:, -1], actual if m else None, sigma)
     plans = [("as_written", "base")]
     if ens.topup is not None:
-        kind = ens.topup_text.split("[instruments.")[1].split("]")[0]
-        plans.append((f"top_up_{kind}", "topup"))
+        plans.append((f"top_up_{ens.topup_kind}", "topup"))
     tgt_jobs = target("hunan_new_urban_jobs_ytd", year)
     for plan, which in plans:
         jobs = _abm_jobs(ens, which, actual, m, w)

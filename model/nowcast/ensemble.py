@@ -69,6 +69,7 @@ class Ensemble:
     base: list[TaskResult]
     topup: list[TaskResult] | None = None
     topup_text: str = ""
+    topup_kind: str = ""
     uncertainty: dict[str, str] = field(default_factory=dict)
 
     def cumulative(self, which: str = "base") -> np.ndarray:
@@ -157,7 +158,8 @@ def run_ensemble(scenario: Path, spec: EnsembleSpec) -> Ensemble:
     base = [results[(names[0], r)] for r in range(spec.replications)]
     topup = ([results[(names[1], r)] for r in range(spec.replications)]
              if spec.topup is not None else None)
-    return Ensemble(loaded, base, topup, text, _uncertainty(spec))
+    kind = spec.topup[0] if spec.topup is not None else ""
+    return Ensemble(loaded, base, topup, text, kind, _uncertainty(spec))
 
 
 def observation_sd(year: int, m: int) -> float:

@@ -64,7 +64,7 @@ def fan_figure(paths: dict[str, dict], targets: dict[str, float], year: int) -> 
             method, *rest = key.split(":")
             plan = rest[0] if len(rest) == 2 else "as_written"
             ax.set_title(f"{_METHODS[method]} · {plan}\n{_label(series)}", fontsize=8)
-            ax.set_xlim(0.5, 12.5)
+            ax.set_xlim(0, 12.5)  # month 0: the start of the year, nothing in
             ax.set_xticks(range(1, 13))
             ax.set_xticklabels([f"{year % 100:02d}-{k:02d}" for k in range(1, 13)],
                                rotation=60, fontsize=7)

@@ -59,6 +59,7 @@ CASES = {
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_actuals_exit_2_naming_line_and_field(case, tmp_path, capsys):
+    """Each bad input stops with exit 2, names file, line and field, and writes nothing."""
     text, expected = CASES[case]
     path = tmp_path / "actuals.csv"
     path.write_text(text, encoding="utf-8")
@@ -76,6 +77,7 @@ def test_bad_actuals_exit_2_naming_line_and_field(case, tmp_path, capsys):
 
 
 def test_missing_actuals_file(tmp_path, capsys):
+    """A missing actuals file is a clear error."""
     code = main(["nowcast", "--actuals", str(tmp_path / "nope.csv"), "--out",
                  str(tmp_path / "out"), "--scenario", str(PLAN)])
     assert code == 2 and "actuals file not found" in capsys.readouterr().err
@@ -90,6 +92,7 @@ def test_shipped_actuals_are_the_record():
 
 
 def test_wan_is_converted_to_persons(tmp_path):
+    """Counts given in 万 are read in persons."""
     from model.nowcast.actuals import read_actuals
 
     path = tmp_path / "a.csv"

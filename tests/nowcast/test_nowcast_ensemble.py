@@ -9,10 +9,15 @@ import pandas as pd
 import pytest
 
 from model.compare.tasks import TaskResult
-from model.nowcast.actuals import empty_actuals, read_actuals
+from model.nowcast.actuals import read_actuals
 from model.nowcast.core import NowcastResult, abm_rows
-from model.nowcast.ensemble import (Ensemble, EnsembleSpec, observation_sd, weighted_quantile,
-                                    weights)
+from model.nowcast.ensemble import (
+    Ensemble,
+    EnsembleSpec,
+    observation_sd,
+    weighted_quantile,
+    weights,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = ROOT / "scenarios" / "plan_2021.toml"
@@ -22,7 +27,7 @@ REPS = 4
 
 
 def _fake(cums: list[list[float]]) -> Ensemble:
-    """An ensemble of given cumulative paths (no model runs)."""
+    """Build an ensemble of given cumulative paths (no model runs)."""
     months = [f"2021-{k:02d}" for k in range(1, 13)]
     runs = []
     for cum in cums:
@@ -53,6 +58,7 @@ PATHS = [[60000.0 * (k + 1) * s for k in range(12)] for s in (0.90, 0.95, 1.0, 1
 
 
 def test_weights_equal_without_actuals_and_peak_at_the_fit():
+    """Equal weights without actuals; the best-fitting replicate weighs most."""
     sims = np.array([p[5] for p in PATHS])
     assert np.allclose(weights(sims, None, 0.05), 0.2)
     w = weights(sims, sims[3], 0.05)
@@ -61,6 +67,7 @@ def test_weights_equal_without_actuals_and_peak_at_the_fit():
 
 
 def test_continuation_is_the_actual_plus_each_replicates_rest_of_year(tmp_path):
+    """Year-end = actual + the replicate's months m+1..12, under the weights."""
     ens = _fake(PATHS)
     actual = 400000.0
     result = NowcastResult()
@@ -75,6 +82,7 @@ def test_continuation_is_the_actual_plus_each_replicates_rest_of_year(tmp_path):
 
 
 def test_a_higher_actual_raises_the_nowcast(tmp_path):
+    """More jobs in by June: a higher mean and a higher P(target met)."""
     ens = _fake(PATHS)
     rows = []
     for actual in (300000.0, 360000.0, 420000.0):
@@ -95,6 +103,7 @@ def test_observation_sd_comes_from_the_record():
 
 
 def test_weighted_quantile_matches_numpy_with_equal_weights():
+    """Equal weights give numpy's linear quantiles, as jobsim compare reports them."""
     rng = np.random.default_rng(3)
     v = rng.normal(size=37)
     w = np.full(v.size, 1 / v.size)
@@ -104,6 +113,7 @@ def test_weighted_quantile_matches_numpy_with_equal_weights():
 
 @pytest.fixture(scope="module")
 def plan_compare(tmp_path_factory):
+    """Run the comparison the no-actuals nowcast is held to."""
     from model.compare import run_compare
 
     out = tmp_path_factory.mktemp("nc") / "compare"
@@ -113,6 +123,7 @@ def plan_compare(tmp_path_factory):
 
 
 def test_no_actuals_reproduces_the_plans_own_ensemble(plan_compare, tmp_path):
+    """With no actuals the ABM row is the compare ensemble's mean and P(met), exactly."""
     from model.nowcast.cli import run_nowcast
 
     empty = tmp_path / "empty.csv"
@@ -127,8 +138,10 @@ def test_no_actuals_reproduces_the_plans_own_ensemble(plan_compare, tmp_path):
     assert row["year"] == 2021 and row["through"] == 0
     assert (tmp_path / "nc" / "nowcast.csv").is_file()
     html = (tmp_path / "nc" / "report.html").read_text(encoding="utf-8")
-    assert "年中预测 / Nowcast" in html and "http" not in html.split("<body>")[1].split(
-        "provenance-list")[0]
+    assert "年中预测 / Nowcast" in html and "达标概率" in html
+    assert 'src="data:image/png;base64,' in html  # the fan, embedded
+    for external in ('src="http', "href=\"http", "url(http", "@import"):
+        assert external not in html  # self-contained: nothing fetched
 
 
 def test_synthetic_actuals_condition_and_replan(tmp_path):

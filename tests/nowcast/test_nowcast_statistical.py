@@ -12,6 +12,7 @@ from model.nowcast.statistical import nowcast_cumulative, pooled_scale, remainde
 
 @pytest.fixture(scope="module")
 def points():
+    """Compute the national and Hunan backtest points."""
     return backtest_points()
 
 
