@@ -97,6 +97,21 @@ def _parser() -> argparse.ArgumentParser:
     fc.add_argument("--include-memory", action="store_true",
                     help="use M-flagged (memory-only) values too")
     fc.add_argument("--seed", type=_non_negative_int, default=0)
+    nc = sub.add_parser("nowcast", help="update P(target met) from the year's actual figures")
+    nc.add_argument("--actuals", type=Path, required=True, help="actuals CSV (series,period,"
+                    "value,unit)")
+    nc.add_argument("--out", type=Path, required=True, help="output folder")
+    nc.add_argument("--scenario", type=Path, default=Path("scenarios/plan_2021.toml"))
+    nc.add_argument("--method", choices=["both", "statistical", "abm"], default="both")
+    nc.add_argument("--replications", type=int, default=100)
+    nc.add_argument("--workers", type=int, default=None, help="local processes")
+    nc.add_argument("--seed", type=_non_negative_int, default=None)
+    nc.add_argument("--persons-per-agent", type=_positive_float, default=None)
+    nc.add_argument("--top-up", default=None, help="INSTRUMENT=YUAN: re-plan the rest of the "
+                    "year with this extra budget")
+    nc.add_argument("--no-macro-draws", action="store_true")
+    nc.add_argument("--parameter-draws", default="auto", help="fitted parameter file, 'none', "
+                    "or 'auto' (the scenario's own fitted set)")
     return parser
 
 
@@ -163,7 +178,14 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast": _forecast}
+def _nowcast(args: argparse.Namespace) -> int:
+    from model.nowcast.cli import main_args
+
+    return main_args(args)
+
+
+COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast": _forecast,
+            "nowcast": _nowcast}
 
 
 def main(argv: list[str] | None = None) -> int:

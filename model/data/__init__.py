@@ -62,6 +62,10 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "indicator": "str", "period": "str", "value": "str", "unit": "str",
         "flag": "flag", "note": "str?", "source": "str?",
     },
+    "national_indicators.csv": {
+        "indicator": "str", "period": "str", "value": "num", "unit": "str",
+        "flag": "flag", "note": "str?", "source": "str?",
+    },
     "national_annual.csv": {
         "year": "int", "new_urban_jobs_wan": "num?", "new_urban_jobs_flag": "flag?",
         "new_urban_jobs_target_wan": "num?", "target_flag": "flag?",
@@ -89,6 +93,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
 #: Columns that identify a row: a duplicate key is an error.
 KEYS: dict[str, tuple[str, ...]] = {
     "hunan_indicators.csv": ("indicator", "period"),
+    "national_indicators.csv": ("indicator", "period"),
     "national_annual.csv": ("year",),
     "national_monthly_surveyed_unemployment.csv": ("month",),
     "national_ytd_new_urban_jobs.csv": ("year", "through_month"),

@@ -1,0 +1,254 @@
+"""The statistical nowcast: the year's total from its first months, with honest intervals.
+
+**New urban jobs (China, Hunan).** The year's total is what is in (``C_m``, the cumulative
+through month m) plus what is still to come, ``R_m = Y - C_m``. The rest of the year is
+modelled, not the share: across years, the remainder relative to last year's total,
+``rho_m(y) = R_m(y) / Y(y-1)``, follows a local-level model (statsmodels
+``UnobservedComponents``, random walk plus noise, fitted by maximum likelihood on the years
+before the one nowcast; years without a figure at month m are gaps the Kalman filter
+skips); with fewer than four years, the mean of the years. With one year or none there is
+no nowcast. The spread is pooled over months (:func:`pooled_scale`): the deviations of
+``rho_m`` from its mean, standardised by the months left (``sqrt((12 - m) / 12)``: the
+variance of a sum of independent monthly increments), give one scale ``sigma``; the
+interval is Student-t with (contributing years - 1) degrees of freedom and scale
+``sigma * sqrt((12 - m) / 12) * sqrt(1 + 1 / n)`` (the mean is estimated from n years).
+The width therefore depends on the record and on m, never on the year's own figure: it
+narrows as the year is observed. Why the remainder and not the share: a shock to the first
+months (2020's Q1) does not scale the rest of the year, and on the years before 2020 the
+remainder model already beats the share benchmarks at every month up to June
+(``docs/nowcast.md``).
+
+Where a past year has no figure at month m, its ``C_m`` is interpolated between its nearest
+published months along the pooled within-year profile (the mean share by month of the years
+before), if one of them lies within two months; otherwise the year is a gap.
+
+Hunan publishes too few within-year figures for its own model: its remainder is the national
+``rho_m`` times Hunan's latest published annual total before the year, with the national
+model's interval scaled the same way.
+
+**Surveyed unemployment rate (China).** A local-level model of the monthly rate (record from
+2018-01, then the year's actuals), simulated forward to December; the annual average is
+the observed months plus the simulated ones, and the interval and P(average <= target) come
+from the simulations.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from model.nowcast.history import cumulative_record, rate_record
+
+__all__ = ["Forecast", "pooled_profile", "interpolated", "pooled_scale", "remainder_history",
+           "nowcast_cumulative",
+           "nowcast_rate", "MIN_YEARS", "NEAR_MONTHS"]
+
+#: Fewer years than this: a constant plus noise rather than a local level (two variances
+#: cannot be told apart on three points).
+MIN_YEARS = 4
+#: A past year without a figure at month m is interpolated only from a month this close.
+NEAR_MONTHS = 2
+#: Simulated paths for the rate's annual average.
+RATE_SIMULATIONS = 4000
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A year-end distribution: a location-scale Student t, or simulated draws."""
+
+    mean: float
+    sd: float
+    df: float                       # inf = normal
+    observed: float                 # what is in (C_m; the rate: the observed months' mean)
+    draws: np.ndarray | None = None  # simulated values, when the distribution is not a t
+    years_used: int = 0
+    note: str = ""
+
+    def quantile(self, q: float) -> float:
+        """Return the q-quantile of the year-end value."""
+        if self.draws is not None:
+            return float(np.quantile(self.draws, q))
+        if self.sd == 0:
+            return self.mean
+        return float(self.mean + self.sd * stats.t.ppf(q, self.df))
+
+    def prob(self, threshold: float, comparison: str) -> float:
+        """P(year-end value meets ``comparison threshold``); NaN without a threshold."""
+        if not np.isfinite(threshold) or comparison not in (">=", "<="):
+            return float("nan")
+        if self.draws is not None:
+            hit = self.draws >= threshold if comparison == ">=" else self.draws <= threshold
+            return float(np.mean(hit))
+        if self.sd == 0:
+            return float(self.mean >= threshold if comparison == ">=" else
+                         self.mean <= threshold)
+        below = float(stats.t.cdf((threshold - self.mean) / self.sd, self.df))
+        return 1.0 - below if comparison == ">=" else below
+
+
+def pooled_profile(record: pd.DataFrame, before: int) -> np.ndarray:
+    """Mean share of the year's total by month 0..12 over years before ``before``."""
+    past = record[(record.index < before) & record[12].notna()]
+    shares = past.drop(columns=12).div(past[12], axis=0).mean(axis=0)
+    known = {0: 0.0, 12: 1.0} | {int(m): float(s) for m, s in shares.items() if np.isfinite(s)}
+    months = sorted(known)
+    return np.interp(np.arange(13), months, [known[m] for m in months])
+
+
+def interpolated(row: pd.Series, m: int, profile: np.ndarray) -> float:
+    """C_m of one past year from its nearest published months, along the profile."""
+    known = {0: 0.0} | {int(k): float(v) for k, v in row.items() if np.isfinite(v)}
+    if m in known:
+        return known[m]
+    lower = max(k for k in known if k < m)
+    upper = [k for k in known if k > m]
+    if not upper or min(m - lower, min(upper) - m) > NEAR_MONTHS:
+        return float("nan")
+    upper_m = min(upper)
+    span = profile[upper_m] - profile[lower]
+    if span <= 0:
+        return float("nan")
+    frac = (profile[m] - profile[lower]) / span
+    return known[lower] + frac * (known[upper_m] - known[lower])
+
+
+def remainder_history(record: pd.DataFrame, year: int, m: int) -> pd.Series:
+    """rho_m(y) = (Y(y) - C_m(y)) / Y(y - 1) for the years before ``year`` (NaN gaps)."""
+    profile = pooled_profile(record, year)
+    out = {}
+    for y in record.index[record.index < year]:
+        total, last = record.loc[y, 12], record.loc[y - 1, 12] if y - 1 in record.index else np.nan
+        if not (np.isfinite(total) and np.isfinite(last)):
+            out[int(y)] = np.nan
+            continue
+        c = interpolated(record.loc[y], m, profile)
+        out[int(y)] = (total - c) / last if np.isfinite(c) else np.nan
+    series = pd.Series(out, dtype=float).sort_index()
+    # Trim leading gaps: a state-space fit starts at the first year with a value.
+    first = series.first_valid_index()
+    return series.loc[first:] if first is not None else series.iloc[0:0]
+
+
+def _fit_level(values: np.ndarray) -> tuple[float, float, int]:
+    """One-step prediction (mean, sd) of a local level (or constant) model, and n used."""
+    from statsmodels.tsa.statespace.structural import UnobservedComponents
+
+    finite = values[np.isfinite(values)]
+    n = int(finite.size)
+    if n < 2:
+        return float("nan"), float("nan"), n
+    if n < MIN_YEARS:
+        # Constant plus noise, unknown mean and variance: the exact predictive is
+        # mean +- s * sqrt(1 + 1/n), Student t with n - 1 df (statsmodels' diffuse
+        # "deterministic constant" leaves no degree of freedom for the variance at n = 2).
+        return float(finite.mean()), float(finite.std(ddof=1) * np.sqrt(1 + 1 / n)), n
+    with warnings.catch_warnings():
+        # Few points: the optimiser's convergence and boundary warnings are expected.
+        warnings.simplefilter("ignore")
+        res = UnobservedComponents(values, level="local level").fit(disp=False)
+        fc = res.get_forecast(1)
+    mean = float(np.asarray(fc.predicted_mean)[0])
+    sd = float(np.sqrt(max(float(np.asarray(fc.var_pred_mean)[0]), 0.0)))
+    return mean, sd, n
+
+
+def pooled_scale(record: pd.DataFrame, year: int) -> tuple[float, float]:
+    """(sigma, df): the spread of rho_m around its mean per month, pooled over months.
+
+    The variance of what is still to come shrinks as the year goes by: with monthly
+    increments that vary independently, ``var rho_m`` is proportional to the months left,
+    ``g(m) = (12 - m) / 12``. Each month's deviations from its mean over the years before
+    ``year`` are standardised by ``sqrt(g(m))`` and pooled. Degrees of freedom: the distinct
+    years that contribute, minus one (a year's deviations at different months are not
+    independent).
+    """
+    ss, dof, years = 0.0, 0, set()
+    for m in range(0, 12):
+        rho = remainder_history(record, year, m).dropna()
+        if len(rho) < 2:
+            continue
+        ss += float(((rho - rho.mean()) ** 2).sum()) / ((12 - m) / 12)
+        dof += len(rho) - 1
+        years |= set(rho.index)
+    if dof == 0:
+        return float("nan"), 0.0
+    return float(np.sqrt(ss / dof)), float(max(len(years) - 1, 1))
+
+
+def nowcast_cumulative(series: str, year: int, m: int, observed: float) -> Forecast | None:
+    """Nowcast the year's total of a cumulative series from ``observed`` through month ``m``.
+
+    ``series`` is ``national_new_urban_jobs_ytd`` or ``hunan_new_urban_jobs_ytd``. Only the
+    record before ``year`` is used. ``m = 12`` is the year itself; ``m = 0`` (nothing in yet)
+    gives last year's total times ``rho_0``. Returns ``None`` when the record cannot support
+    a nowcast at month m (fewer than two usable years, or no total for the year before).
+    """
+    national = cumulative_record("national")
+    if m == 12:
+        return Forecast(observed, 0.0, np.inf, observed, note="the year is complete")
+    rho = remainder_history(national, year, m)
+    mean, _, n = _fit_level(rho.to_numpy(dtype=float))
+    sigma, df = pooled_scale(national, year)
+    if n < 2 or not np.isfinite(sigma):
+        return None
+    sd = sigma * np.sqrt((12 - m) / 12) * np.sqrt(1 + 1 / n)
+    if series == "national_new_urban_jobs_ytd":
+        base = national.loc[year - 1, 12] if year - 1 in national.index else np.nan
+        note = f"China's remainder profile, {n} years; last year's total {base:,.0f}"
+    else:
+        hunan = cumulative_record("hunan")
+        totals = hunan.loc[hunan.index < year, 12].dropna()
+        base = float(totals.iloc[-1]) if len(totals) else np.nan
+        note = (f"China's remainder profile ({n} years) on Hunan's latest total before "
+                f"{year} ({totals.index[-1] if len(totals) else '-'}: {base:,.0f})")
+    if not np.isfinite(base):
+        return None
+    return Forecast(observed + base * mean, base * sd, df, observed, years_used=n, note=note)
+
+
+def nowcast_rate(year: int, observed: pd.Series, seed: int = 0) -> Forecast | None:
+    """Nowcast the annual average of China's surveyed rate from the months in ``observed``.
+
+    ``observed`` is indexed by month (1..12). The record before ``year`` and the year's own
+    observed months are the data; the rest of the year is simulated.
+    """
+    from statsmodels.tsa.statespace.structural import UnobservedComponents
+
+    record = rate_record()
+    past = record[record.index.year < year]
+    if past.notna().sum() < 12:
+        return None
+    end = pd.Period(f"{year}-12", freq="M")
+    index = pd.period_range(past.index.min(), end, freq="M")
+    series = past.reindex(index)
+    for month, value in observed.items():
+        series[pd.Period(f"{year}-{int(month):02d}", freq="M")] = float(value)
+    months = pd.period_range(f"{year}-01", end, freq="M")
+    last = int(max(observed.index)) if len(observed) else 0
+    fit_on = series.loc[:pd.Period(f"{year}-{last:02d}", freq="M") if last else
+                        pd.Period(f"{year - 1}-12", freq="M")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = UnobservedComponents(fit_on.to_numpy(dtype=float), level="local level").fit(
+            disp=False)
+        steps = len(index) - len(fit_on)
+        sims = np.asarray(res.simulate(steps, anchor="end", repetitions=RATE_SIMULATIONS,
+                                       rng=np.random.default_rng(seed)))
+    sims = sims.reshape(steps, -1)  # (steps, repetitions)
+    in_year = sims[-(12 - last):] if last < 12 else np.zeros((0, sims.shape[1]))
+    # A month of the year not (or only from memory) published is the smoothed level there.
+    smoothed = np.asarray(res.smoothed_state[0])
+    observed_sum = 0.0
+    for p in months[:last]:
+        value = series[p]
+        observed_sum += float(value) if np.isfinite(value) else float(
+            smoothed[fit_on.index.get_loc(p)])
+    draws = (observed_sum + in_year.sum(axis=0)) / 12.0
+    obs_mean = observed_sum / last if last else float("nan")
+    return Forecast(float(draws.mean()), float(draws.std()), np.inf, obs_mean, draws=draws,
+                    years_used=int(fit_on.notna().sum()),
+                    note=f"local level on {int(fit_on.notna().sum())} monthly rates")
