@@ -103,10 +103,10 @@ def _parser() -> argparse.ArgumentParser:
     nc.add_argument("--out", type=Path, required=True, help="output folder")
     nc.add_argument("--scenario", type=Path, default=Path("scenarios/plan_2021.toml"))
     nc.add_argument("--method", choices=["both", "statistical", "abm"], default="both")
-    nc.add_argument("--replications", type=int, default=100)
-    nc.add_argument("--workers", type=int, default=None, help="local processes")
+    nc.add_argument("--replications", type=_positive_int, default=100)
+    nc.add_argument("--workers", type=_positive_int, default=None, help="local processes")
     nc.add_argument("--seed", type=_non_negative_int, default=None)
-    nc.add_argument("--persons-per-agent", type=_positive_float, default=None)
+    nc.add_argument("--persons-per-agent", type=_scale, default=None)
     nc.add_argument("--top-up", default=None, help="INSTRUMENT=YUAN: re-plan the rest of the "
                     "year with this extra budget")
     nc.add_argument("--no-macro-draws", action="store_true")

@@ -24,7 +24,7 @@ from model.nowcast.core import NowcastResult, abm_rows, statistical_rows
 from model.nowcast.ensemble import EnsembleSpec, run_ensemble
 from model.nowcast.history import last_data_year, target
 from model.nowcast.report import fan_figure, render_page, render_section
-from model.results import atomic_dir, git_commit, package_version
+from model.results import atomic_dir, check_output_dir, git_commit, package_version
 from model.scenario import ScenarioError, load_scenario
 
 __all__ = ["run_nowcast", "parse_topup", "main_args", "METHODS"]
@@ -98,8 +98,7 @@ def run_nowcast(actuals: Path | None, out: Path, scenario: Path, *, method: str 
         raise ScenarioError(f"--method abm: the actuals are of {year}, the scenario "
                             f"{scenario} simulates {scenario_year}; the ABM nowcasts only the "
                             f"scenario's year")
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"{out}: exists and is not a folder; choose another --out")
+    check_output_dir(out)  # a user's folder is refused before any work, not after it
     result = NowcastResult()
     timings: dict[str, float] = {}
     if method in ("both", "statistical"):
