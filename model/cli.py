@@ -66,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     fc.add_argument("--include-memory", action="store_true",
                     help="use M-flagged (memory-only) values too")
     fc.add_argument("--seed", type=_non_negative_int, default=0)
+    eff = sub.add_parser("effects", help="gross and net effects of each instrument")
+    eff.add_argument("--out", type=Path, required=True, help="markdown file to write")
+    eff.add_argument("--replications", type=int, default=4)
+    eff.add_argument("--persons-per-agent", type=_positive_float, default=500.0)
+    eff.add_argument("--seed", type=_non_negative_int, default=20210322)
+    eff.add_argument("--csv", type=Path, default=None, help="also write the summary table")
     return parser
 
 
@@ -112,7 +118,14 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast": _forecast}
+def _effects(args: argparse.Namespace) -> int:
+    from model.effects_report import run as run_effects
+
+    return run_effects(args)
+
+
+COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast": _forecast,
+            "effects": _effects}
 
 
 def main(argv: list[str] | None = None) -> int:

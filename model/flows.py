@@ -65,6 +65,7 @@ class MonthContext:
     finding_rate: float = 0.0  # last month's matching rate of searchers (instruments read it)
     new_hires: list[np.ndarray] = field(default_factory=list)  # placed by instruments
     graduates: np.ndarray | None = None  # this month's entering graduates (the year's cohort)
+    programme_posts: np.ndarray | None = None  # agents in the instrument's posts (not the core's)
 
 
 @dataclass
@@ -173,6 +174,11 @@ def demography(ctx: MonthContext) -> None:
                          int(p["population.age_max"]) * MONTHS_PER_YEAR)
     if ctx.stripped:
         return
+    # Graduate status lasts population.graduate_status_years after graduation (Hunan's rule).
+    limit = (p["population.college_entry_age"] + p["population.college_years"]
+             + p["population.graduate_status_years"]) * MONTHS_PER_YEAR
+    w.groups[:n] &= np.where(w.age_months[:n] >= limit, np.uint8(~Group.GRADUATE & 0xFF),
+                             np.uint8(0xFF))
     dead = np.concatenate([
         bernoulli_mask(band == 1, p["flows.mortality_under_60"], rng),
         bernoulli_mask(band == 2, p["flows.mortality_60_plus"], rng),
@@ -412,6 +418,8 @@ def public_posts(ctx: MonthContext) -> None:
         return
     w, p = ctx.workers, ctx.params
     posts = ctx.ledger.members(State.PUBLIC_POST)
+    if ctx.programme_posts is not None:  # the instrument ends and refills its own posts
+        posts = posts[~ctx.programme_posts[posts]]
     ending = posts[w.spell[posts] >= int(p["flows.public_post_duration_months"])]
     to_unemployed(ctx, ending, Flow.PUBLIC_POST_END)
     pool = ctx.ledger.members(State.UNEMPLOYED)
@@ -442,6 +450,7 @@ def rural_moves(ctx: MonthContext) -> None:
     leave_firm(w, ctx.firms, back[w.firm[back] >= 0])
     ctx.ledger.move(back, State.RURAL_WORK, Flow.RURAL_RETURN)
     w.urban[back] = False
+    w.groups[back] &= np.uint8(~Group.MIGRANT & 0xFF)  # back home: no longer a migrant worker
     w.registered[back] = False
     w.transfer_pending[back] = False
 

@@ -35,6 +35,7 @@ from model.flows import Effects, MonthContext
 from model.indicators import measure
 from model.ledger import Ledger
 from model.params import ParameterSet
+from model.policies import in_fixed_order
 from model.population import build_population
 from model.rng import Draws, Stream, streams
 
@@ -111,7 +112,7 @@ class LabourMarket(mesa.Model):
             cls(settings=settings, calendar=self.calendar, persons_per_agent=self.persons_per_agent,
                 params=self.params, seed=self.seed_value, replicate=self.replicate,
                 evaluate=evaluate_instruments)
-            for cls, settings in (instruments or [])
+            for cls, settings in in_fixed_order(instruments or [])  # documented order
         ]
         self._active = [i for i in self.instruments if i.enabled]
         self.rows: list[dict[str, float]] = []

@@ -283,7 +283,8 @@ def _resolve_instruments(spec: Scenario, path: Path, text: str) -> list:
         except ParameterError as exc:
             raise ScenarioError(str(exc)) from exc
         values = {name: resolved[full] for name, full in own.items()}
-        values["minimum_wage"] = resolved["common.minimum_wage"]
+        values.update({k.split(".", 1)[1]: resolved[k] for k in resolved
+                       if k.startswith("common.")})  # shared: wages, labour cost, targets
         first, last = 0, len(calendar) - 1
         if ins.months is not None:
             for m in ins.months:
