@@ -116,6 +116,7 @@ class Instrument:
     seed: int
     replicate: int = 0
     evaluate: bool = False
+    lf_entry_rate: float = 0.0  # the model's labour-force entry hazard (solved at its start)
     draws: Draws = field(init=False)
     remaining: float = field(init=False)
     spent: float = field(init=False, default=0.0)
@@ -128,7 +129,7 @@ class Instrument:
     def __post_init__(self) -> None:
         self.draws = Draws(self.seed, self.replicate)
         self.remaining = float(self.settings.budget_yuan)
-        self.rates = BaseRates.from_params(self.params)
+        self.rates = BaseRates.from_params(self.params, self.lf_entry_rate)
         self.prepare()
 
     # -- to override --------------------------------------------------------------------

@@ -29,6 +29,7 @@ from model.policies.effects import employment_gap_pp
 
 SUBSIDY_MONTHS = 12  # the subsidy's cost relief is spread over the hire's first year
 EVIDENCE_HORIZON = 24  # the gross effect's horizon (1-2 years)
+WEIGHT_BOUNDS = (1.0, 20.0)  # search weight while entitled (as effects.solve_phases)
 
 
 class HiringSubsidy(Instrument):
@@ -49,7 +50,11 @@ class HiringSubsidy(Instrument):
             return employment_gap_pp(self.rates, EVIDENCE_HORIZON,
                                      phases=[(0, m), (self.window, 1.0)]) - target
 
-        self.multiplier = float(brentq(gap, 1.0, 50.0)) if gap(1.0) < 0 < gap(50.0) else 1.0
+        lo, hi = WEIGHT_BOUNDS
+        # A target beyond reach (the entitlement's effect fades by 24 months) gets the bound,
+        # as in effects.solve_phases, not a silent 1.
+        self.multiplier = (lo if gap(lo) >= 0 else hi if gap(hi) <= 0
+                           else float(brentq(gap, lo, hi, xtol=1e-8)))
         self.cut = min(float(v["unit_cost_yuan"]) / SUBSIDY_MONTHS
                        / float(v["labour_cost_per_worker_month_yuan"]), 1.0)
         self.subsidised = 0

@@ -5,8 +5,9 @@ live firm is eligible at the start and firms are covered in random order (a shar
 of them, while the budget lasts) at ``spending_per_firm_yuan`` per real firm (national 2021
 totals). The refund acts for 12 months through two channels:
 
-- **labour cost**: the refund per covered worker, spread over the year, lowers the covered
-  firm's labour cost relative to ``common.labour_cost_per_worker_month_yuan``; desired
+- **labour cost**: the refund per covered worker (spending over covered workers: the refund is
+  a share of premiums, proportional to payroll), spread over the year, lowers the covered
+  firms' labour cost relative to ``common.labour_cost_per_worker_month_yuan``; desired
   employment responds through the own-wage elasticity (the same channel as the fee cut);
 - **demand layoffs**: a covered firm holds a share ``demand_layoff_reduction`` of the layoffs
   that a fall in demand below its employment causes, for as long as the fall lasts (the share
@@ -65,12 +66,13 @@ class JobRetentionRefund(Instrument):
         self.covered_from = t
         staff = f.employment[self.firms].astype(np.float64)
         self.covered_workers = int(staff.sum())
-        # Refund per worker-month of the covered firm's staff (the firm agent stands for
-        # persons_per_agent firms and as many times its staff: the ratio is per real firm).
-        per_worker_month = float(v["spending_per_firm_yuan"]) / np.maximum(staff, 1.0) / (
-            COVER_MONTHS)
-        self.relative_cost = 1.0 - np.minimum(
-            per_worker_month / float(v["labour_cost_per_worker_month_yuan"]), 1.0)
+        # The refund is a share of the premiums a firm paid, so it is proportional to its
+        # payroll: the same cut per covered worker in every firm (the national spending per
+        # firm sets the total, not each firm's share of it).
+        per_worker_month = self.spent / max(self.covered_workers * self.persons_per_agent,
+                                            1.0) / COVER_MONTHS
+        cut = min(per_worker_month / float(v["labour_cost_per_worker_month_yuan"]), 1.0)
+        self.relative_cost = np.full(self.firms.size, 1.0 - cut)
         small = f.size_class[self.firms] <= SizeClass.SMALL
         limit = np.where(small, float(v["small_firm_layoff_rate"]),
                          float(v["control_target_layoff_rate"]))

@@ -42,6 +42,11 @@ DEFAULTS = ParameterSet.load(INSTRUMENT_DEFAULTS)
 #: top-level key of the table; the instrument's default is perturbed through it).
 SETTINGS = [k for k in DEFAULTS if not k.startswith("common.")]
 COMMON = [k for k in DEFAULTS if k.startswith("common.")]
+#: Searcher programmes run at a higher take-up than their defaults, so that each setting acts
+#: on enough agents at this scale (their own take-up is perturbed from this value).
+SEARCH_SIDE = {"youth_internship", "hiring_subsidy", "public_welfare_posts",
+               "public_employment_services"}
+SEARCH_TAKE_UP = 0.3
 
 
 def _perturbed(value, unit: str, factor: float = 0.5):
@@ -52,7 +57,7 @@ def _perturbed(value, unit: str, factor: float = 0.5):
         first = value[0] * factor if value[0] else value[0] + 0.1
         return [first, *value[1:]]
     if isinstance(value, int):
-        return value + 1
+        return value - 1 if value >= 2 else value + 1
     if value == 0:
         return 0.5 if unit == "1" else 1.0
     return value * factor
@@ -66,6 +71,8 @@ def _scenario(tmp: Path, settings: dict[str, dict] | None = None,
         text += f"\n[instruments.{kind}]\nbudget_yuan = 1e12\n"
         if take_up and kind in take_up:
             text += f"take_up = {take_up[kind]}\n"
+        elif kind in SEARCH_SIDE:
+            text += f"take_up = {SEARCH_TAKE_UP}\n"
         if settings and kind in settings:
             text += f"[instruments.{kind}.settings]\n"
             text += "".join(f"{k} = {v!r}\n" for k, v in settings[kind].items())
@@ -134,7 +141,8 @@ def test_every_instrument_setting_moves_an_output(path, reference):
         loaded.instruments = [(cls, replace(s, values={**s.values, name: new}))
                               for cls, s in loaded.instruments]
     elif name == "take_up":
-        loaded = load_scenario(_scenario(tmp, take_up={kind: new}))
+        base = SEARCH_TAKE_UP if kind in SEARCH_SIDE else declared.value
+        loaded = load_scenario(_scenario(tmp, take_up={kind: _perturbed(base, declared.unit)}))
     else:
         loaded = load_scenario(_scenario(tmp, settings={kind: {name: new}}))
     assert _changed(_outputs(loaded), ref), f"{path} moves nothing"
