@@ -26,7 +26,6 @@ from model.ledger import Flow
 from model.policies.base import Instrument, scale_workers, searchers
 from model.policies.effects import employment_gap_pp
 
-
 AFTER_EXIT_BOUNDS = (0.1, 20.0)  # search weight after exit: from scarring to strong catch-up
 
 
