@@ -112,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
     nc.add_argument("--no-macro-draws", action="store_true")
     nc.add_argument("--parameter-draws", default="auto", help="fitted parameter file, 'none', "
                     "or 'auto' (the scenario's own fitted set)")
+    eff = sub.add_parser("effects", help="gross and net effects of each instrument")
+    eff.add_argument("--out", type=Path, required=True, help="markdown file to write")
+    eff.add_argument("--replications", type=_positive_int, default=4)
+    eff.add_argument("--persons-per-agent", type=_scale, default=500.0)
+    eff.add_argument("--seed", type=_non_negative_int, default=20210322)
+    eff.add_argument("--csv", type=Path, default=None, help="also write the summary table")
     return parser
 
 
@@ -184,8 +190,14 @@ def _nowcast(args: argparse.Namespace) -> int:
     return main_args(args)
 
 
+def _effects(args: argparse.Namespace) -> int:
+    from model.effects_report import run as run_effects
+
+    return run_effects(args)
+
+
 COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast": _forecast,
-            "nowcast": _nowcast}
+            "effects": _effects, "nowcast": _nowcast}
 
 
 def main(argv: list[str] | None = None) -> int:

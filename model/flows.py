@@ -35,6 +35,7 @@ from model.sorting import stable_argsort
 __all__ = ["MonthContext", "Effects", "hire_into_vacancies", "vacancy_slots", "cover_ui",
            "bernoulli_mask", "RETIRING", "demography", "firm_turnover", "separations",
            "rural_moves", "participation", "self_and_flexible_entry", "public_posts",
+           "firm_demand", "demand_layoffs", "hiring_climate", "displace", "leave_school",
            "leave_firm", "to_unemployed"]
 
 MONTHS_PER_YEAR = 12
@@ -58,12 +59,17 @@ class MonthContext:
     draws: Draws
     t: int  # month index within the horizon
     calendar_month: int  # 1..12
-    demand_index: float
+    demand_index: float | np.ndarray  # the macro index; per firm once labour costs act
     stripped: bool = False  # no entry, exit, demography or seasonality (steady-state tests)
     effects: Effects | None = None  # what instruments change this month (None: nothing)
     finding_rate: float = 0.0  # last month's matching rate of searchers (instruments read it)
     new_hires: list[np.ndarray] = field(default_factory=list)  # placed by instruments
     graduates: np.ndarray | None = None  # this month's entering graduates (the year's cohort)
+    #: (theta / theta_ref)**(1 - alpha): the job-finding rate's response to tightness, applied
+    #: to quits and to entry into start-ups and flexible work (1 when stripped).
+    climate: float = 1.0
+    theta_ref: float = 0.0  # tightness of the initial population (vacancies / unemployed)
+    programme_posts: np.ndarray | None = None  # agents in the instrument's posts (not the core's)
 
 
 @dataclass
@@ -72,15 +78,40 @@ class Effects:
 
     Arrays are allocated only when an instrument needs them and reset to 1 each month, so a
     scenario without instruments (or with zero budgets) runs the exact baseline arithmetic.
+
+    Worker arrays (length: worker capacity)
+
+    ``search_weight``
+        Weight in matching (1 = the group's own efficiency only).
+    ``separation_multiplier``
+        Multiplies the worker's layoff and quit hazards.
+
+    Firm arrays (length: firm capacity)
+
+    ``firm_layoff_multiplier``
+        Multiplies the firm's individual layoff hazard.
+    ``labour_cost``
+        Relative labour cost of the firm, 1 = unchanged (e.g. 0.95 after a 5% cut in employer
+        contributions). Desired employment is ``base x demand x labour_cost**eps`` with
+        ``eps = labour_demand.own_wage_elasticity`` (negative: cheaper labour, more of it),
+        so it moves both the firm's vacancies and the layoffs a fall in demand causes.
+    ``demand_layoff_multiplier``
+        Multiplies the layoffs that a fall of desired employment below employment causes at
+        the firm (1 = all the excess is shed at once, 0 = none). Workers kept are excess
+        labour: hoarded while the multiplier holds, they have no vacancy to refill, and the
+        firm sheds what is still in excess in the first month the multiplier is back at 1.
     """
 
     search_weight: np.ndarray | None = None  # workers: weight in matching
     separation_multiplier: np.ndarray | None = None  # workers: on layoff and quit hazards
     firm_layoff_multiplier: np.ndarray | None = None  # firms: on the layoff hazard
+    labour_cost: np.ndarray | None = None  # firms: relative labour cost (1 = unchanged)
+    demand_layoff_multiplier: np.ndarray | None = None  # firms: on demand-driven layoffs
 
     def reset(self) -> None:
         """Back to neutral at the start of a month."""
-        for arr in (self.search_weight, self.separation_multiplier, self.firm_layoff_multiplier):
+        for arr in (self.search_weight, self.separation_multiplier, self.firm_layoff_multiplier,
+                    self.labour_cost, self.demand_layoff_multiplier):
             if arr is not None:
                 arr.fill(1.0)
 
@@ -89,6 +120,16 @@ class Effects:
         if getattr(self, name) is None:
             setattr(self, name, np.ones(capacity, dtype=np.float64))
         return getattr(self, name)
+
+    def firm_array(self, name: str, capacity: int) -> np.ndarray:
+        """Return the named firm modifier, allocated (neutral) on first use."""
+        return self.worker_array(name, capacity)
+
+    def demand_factor(self, firms: Firms, elasticity: float) -> np.ndarray | None:
+        """Return ``labour_cost**elasticity`` per firm, or None when no labour cost is set."""
+        if self.labour_cost is None:
+            return None
+        return np.power(self.labour_cost[: firms.capacity], elasticity)
 
 
 def leave_firm(w: Workers, f: Firms, idx: np.ndarray) -> None:
@@ -137,6 +178,11 @@ def demography(ctx: MonthContext) -> None:
                          int(p["population.age_max"]) * MONTHS_PER_YEAR)
     if ctx.stripped:
         return
+    # Graduate status lasts population.graduate_status_years after graduation (Hunan's rule).
+    limit = (p["population.college_entry_age"] + p["population.college_years"]
+             + p["population.graduate_status_years"]) * MONTHS_PER_YEAR
+    w.groups[:n] &= np.where(w.age_months[:n] >= limit, np.uint8(~Group.GRADUATE & 0xFF),
+                             np.uint8(0xFF))
     dead = np.concatenate([
         bernoulli_mask(band == 1, p["flows.mortality_under_60"], rng),
         bernoulli_mask(band == 2, p["flows.mortality_60_plus"], rng),
@@ -161,6 +207,7 @@ def demography(ctx: MonthContext) -> None:
     urban = rng.random(youth) < p["population.urban_share_of_inactive"]
     entrant_attributes(w, idx, age_years=16, urban=urban, college=False, groups=0, p=p, rng=rng)
     ctx.ledger.move(idx, State.INACTIVE, Flow.YOUTH_ENTRY)
+    leave_school(ctx)
 
     # Graduates (June-July): a share already has a job, the rest search.
     share = p["seasonality.graduate_entry_share"][ctx.calendar_month - 1]
@@ -172,23 +219,36 @@ def demography(ctx: MonthContext) -> None:
         entrant_attributes(w, idx, age_years=age_years, urban=True, college=True,
                            groups=int(Group.GRADUATE), p=p, rng=grng)
         direct = idx[grng.random(n_grad) < p["population.graduate_first_employment_rate"]]
+        # A job found before graduation (campus recruitment) fills an open vacancy: firms
+        # hire graduates out of their labour demand, never beyond it. Those without a
+        # vacancy search like the rest of the cohort.
         hired = hire_into_vacancies(ctx, direct, Purpose.DIRECT_HIRE_KEY)
-        # Jobs found before graduation (campus recruitment) need not wait for an open
-        # vacancy: the rest join a random college-segment firm, which grows by that job.
-        extra = np.setdiff1d(direct, hired, assume_unique=True)
-        firms = np.flatnonzero(ctx.firms.alive & (ctx.firms.segment == 1))
-        if extra.size and firms.size:
-            pick = ctx.draws.uniform(Purpose.GRADUATE_FIRM, ctx.t, extra)
-            chosen = firms[(pick * firms.size).astype(np.int64)]
-            w.firm[extra] = chosen
-            ctx.firms.hire(chosen)
-            ctx.firms.base_target += np.bincount(chosen, minlength=ctx.firms.capacity)
-            hired = np.sort(np.concatenate([hired, extra]))
         ctx.ledger.move(hired, State.EMPLOYED, Flow.GRADUATE_DIRECT_HIRE)
         cover_ui(ctx, hired)
         ctx.graduates = idx
         searching = np.setdiff1d(idx, hired, assume_unique=True)
         to_unemployed(ctx, searching, Flow.GRADUATE_ENTRY)
+
+
+def leave_school(ctx: MonthContext) -> None:
+    """Young people who did not go to college leave school at the college-entry age.
+
+    They entered at 16 as inactive (in school); at ``population.college_entry_age``, when
+    their college-going peers leave for college, the urban ones start searching and the rural
+    ones start rural work (from which the rural-transfer hazard moves them). Without this
+    exit every cohort of 16-year-olds stayed inactive for good (the inactive stock grew by
+    about 40% a year).
+    """
+    w = ctx.workers
+    inactive = ctx.ledger.members(State.INACTIVE)
+    age = int(ctx.params["population.college_entry_age"]) * MONTHS_PER_YEAR
+    leaving = inactive[w.age_months[inactive] == age]
+    if leaving.size == 0:
+        return
+    urban = w.urban[leaving]
+    to_unemployed(ctx, leaving[urban], Flow.SCHOOL_EXIT)
+    rural = leaving[~urban]
+    ctx.ledger.move(rural, State.RURAL_WORK, Flow.SCHOOL_EXIT)
 
 
 def cover_ui(ctx: MonthContext, hired: np.ndarray) -> None:
@@ -245,7 +305,7 @@ def _shed(ctx: MonthContext, count: np.ndarray, purpose: int, flow: Flow) -> Non
 
 
 def firm_turnover(ctx: MonthContext) -> None:
-    """Firm exit (its workers are laid off), entry, and layoffs where demand fell.
+    """Firm exit (its workers are laid off) and entry (demand layoffs: :func:`separations`).
 
     A firm agent stands for ``persons_per_agent`` firms of its size (K). Each month a number
     of those K firms exits — K x ``firms.exit_rate`` in expectation, rounded without bias —
@@ -285,17 +345,53 @@ def firm_turnover(ctx: MonthContext) -> None:
             f.offset[new] = d.uniform(Purpose.FIRM_OFFSET, t, new)
             f.employment[new] = 0
             f.alive[new] = True
-    # Demand below employment: firms shed the excess at once.
+
+
+def firm_demand(ctx: MonthContext) -> float | np.ndarray:
+    """Return this month's multiplier of desired employment.
+
+    The macro index, times ``labour_cost**labour_demand.own_wage_elasticity`` per firm where
+    an instrument set a labour cost (the scalar itself otherwise: baseline arithmetic).
+    """
+    fx = ctx.effects
+    if fx is None or fx.labour_cost is None:
+        return ctx.demand_index
+    factor = fx.demand_factor(ctx.firms, float(ctx.params["labour_demand.own_wage_elasticity"]))
+    return ctx.demand_index * factor
+
+
+def demand_layoffs(ctx: MonthContext) -> None:
+    """Shed employment above desired employment.
+
+    At once, unless an instrument's ``demand_layoff_multiplier`` holds some of it: kept
+    workers stay excess labour and are shed in a later month if demand has not come back.
+    """
+    f = ctx.firms
     excess = np.maximum(f.employment - f.targets(ctx.demand_index), 0)
     excess[~f.alive] = 0
+    # Labour hoarding: a firm lays off this share of its excess a month and keeps the rest
+    # (no vacancies while it has excess, so its own separations shrink it too).
+    share = 1.0 if ctx.stripped else float(ctx.params["labour_demand.excess_shed_share"])
+    if share < 1.0 and excess.any():
+        excess = np.minimum(np.floor(excess * share + f.offset), excess).astype(np.int64)
+    fx = ctx.effects
+    if fx is not None and fx.demand_layoff_multiplier is not None and excess.any():
+        # The firm's fixed rounding offset: unbiased across firms, no new draw.
+        mult = fx.demand_layoff_multiplier[: f.capacity]
+        excess = np.minimum(np.floor(excess * mult + f.offset), excess).astype(np.int64)
     if excess.any():
         _shed(ctx, excess, Purpose.DEMAND_LAYOFF_ORDER, Flow.DEMAND_LAYOFF)
 
 
 def separations(ctx: MonthContext) -> None:
-    """Layoffs (firm hazard by size class and sector), quits, seasonal migrant separations,
-    exits from self-employment and flexible work, and the end of public-post terms."""
+    """Separate workers from jobs.
+
+    Layoffs where demand fell below employment (:func:`demand_layoffs`), layoffs by firm
+    hazard (size class and sector), quits, seasonal migrant separations, exits from
+    self-employment and flexible work.
+    """
     w, f, p, d, t = ctx.workers, ctx.firms, ctx.params, ctx.draws, ctx.t
+    demand_layoffs(ctx)
     s = p["flows.separation_rate"]
     employed = ctx.ledger.members(State.EMPLOYED)
     firm = w.firm[employed]
@@ -311,7 +407,10 @@ def separations(ctx: MonthContext) -> None:
         raise ValueError(f"{p.origin}: firms.exit_rate exceeds the layoff part of "
                          "flows.separation_rate")
     layoff_p = individual * relative
-    quit_p = s * (1 - p["flows.layoff_share_of_separations"])
+    ctx.climate = 1.0 if ctx.stripped else hiring_climate(ctx)
+    # Quits follow outside offers, whose arrival rate is the job-finding rate: they fall
+    # when the market is slack (and the replacement hires they cause with them).
+    quit_p = s * (1 - p["flows.layoff_share_of_separations"]) * ctx.climate
     fx = ctx.effects
     if fx is not None and fx.firm_layoff_multiplier is not None:
         layoff_p = layoff_p * fx.firm_layoff_multiplier[firm]
@@ -345,6 +444,8 @@ def public_posts(ctx: MonthContext) -> None:
         return
     w, p = ctx.workers, ctx.params
     posts = ctx.ledger.members(State.PUBLIC_POST)
+    if ctx.programme_posts is not None:  # the instrument ends and refills its own posts
+        posts = posts[~ctx.programme_posts[posts]]
     ending = posts[w.spell[posts] >= int(p["flows.public_post_duration_months"])]
     to_unemployed(ctx, ending, Flow.PUBLIC_POST_END)
     pool = ctx.ledger.members(State.UNEMPLOYED)
@@ -365,7 +466,10 @@ def rural_moves(ctx: MonthContext) -> None:
         w.state[:n], State.RURAL_WORK.value, w.age_months[:n], w.female[:n],
         p["population.retirement_age_female"] * MONTHS_PER_YEAR,
         p["population.retirement_age_male"] * MONTHS_PER_YEAR,
-        True, d.key(Purpose.RURAL_TRANSFER, t), d.threshold(p["rural.transfer_rate"]))
+        True, d.key(Purpose.RURAL_TRANSFER, t),
+        # Migrants move when urban jobs are to be had (Harris-Todaro): the transfer hazard
+        # follows the hiring climate, so urbanisation slows when urban labour demand does.
+        d.threshold(min(p["rural.transfer_rate"] * ctx.climate, 1.0)))
     to_unemployed(ctx, movers, Flow.RURAL_TRANSFER)
     w.transfer_pending[movers] = True
     w.groups[movers] |= np.uint8(Group.MIGRANT)
@@ -375,6 +479,7 @@ def rural_moves(ctx: MonthContext) -> None:
     leave_firm(w, ctx.firms, back[w.firm[back] >= 0])
     ctx.ledger.move(back, State.RURAL_WORK, Flow.RURAL_RETURN)
     w.urban[back] = False
+    w.groups[back] &= np.uint8(~Group.MIGRANT & 0xFF)  # back home: no longer a migrant worker
     w.registered[back] = False
     w.transfer_pending[back] = False
 
@@ -393,8 +498,9 @@ def participation(ctx: MonthContext) -> None:
                       p["population.retirement_age_female"] * MONTHS_PER_YEAR,
                       p["population.retirement_age_male"] * MONTHS_PER_YEAR, True)
     eligible = eligible[w.spell[eligible] >= 1]
-    to_unemployed(ctx, d.chance(Purpose.LF_ENTRY, t, eligible, p["flows.lf_entry_rate"]),
-                  Flow.LF_ENTRY)
+    # Entry into search follows the hiring climate (discouraged workers wait for better times).
+    rate = min(ctx.demography.lf_entry_rate * ctx.climate, 1.0)
+    to_unemployed(ctx, d.chance(Purpose.LF_ENTRY, t, eligible, rate), Flow.LF_ENTRY)
 
 
 def start_businesses(ctx: MonthContext, founders: np.ndarray, hires: float,
@@ -416,6 +522,39 @@ def start_businesses(ctx: MonthContext, founders: np.ndarray, hires: float,
     return new
 
 
+def hiring_climate(ctx: MonthContext) -> float:
+    """Return ``(theta / theta_ref)**(1 - alpha)``: the job-finding rate relative to the start.
+
+    ``theta`` is this month's vacancies (at this month's demand) per unemployed searcher,
+    ``theta_ref`` the initial population's; ``alpha`` the matching elasticity. 1 when the
+    reference is unknown (a context built outside the model).
+    """
+    if ctx.theta_ref <= 0:
+        return 1.0
+    u = ctx.ledger.members(State.UNEMPLOYED).size
+    v = float(ctx.firms.vacancies(ctx.demand_index).sum())
+    if u == 0:
+        return 1.0
+    return float((v / u / ctx.theta_ref) ** (1.0 - ctx.params["matching.elasticity"]))
+
+
+def displace(f: Firms, new: np.ndarray) -> None:
+    """Take new firms' desired employment out of the incumbents' (demand is given by output).
+
+    A start-up's hires serve demand that incumbents served before: desired employment of all
+    firms together is unchanged, so start-ups reallocate labour demand and never grow the
+    economy for good.
+    """
+    if new.size == 0:
+        return
+    added = float(f.base_target[new].sum())
+    incumbents = f.alive.copy()
+    incumbents[new] = False
+    total = float(f.base_target[incumbents].sum())
+    if total > added > 0:
+        f.base_target[incumbents] *= 1.0 - added / total
+
+
 def self_and_flexible_entry(ctx: MonthContext) -> tuple[np.ndarray, np.ndarray]:
     """Start-ups (each a new micro firm hiring) and flexible-work entry of searchers."""
     w, p = ctx.workers, ctx.params
@@ -423,11 +562,18 @@ def self_and_flexible_entry(ctx: MonthContext) -> tuple[np.ndarray, np.ndarray]:
     searching = searching[w.spell[searching] >= 1]
     if ctx.stripped:
         return searching[:0], searching[:0]
-    founders = ctx.draws.chance(Purpose.STARTUP, ctx.t, searching, p["flows.startup_rate"])
-    start_businesses(ctx, founders, p["firms.startup_hires_per_founder"],
-                     lambda new: ctx.draws.uniform(Purpose.FIRM_OFFSET, ctx.t, new))
+    # Entry into start-ups and flexible work meets the same demand as wage jobs: its hazard
+    # moves with tightness like the job-finding rate, so the flow follows U^a V^(1-a) and
+    # does not grow with unemployment alone in a downturn.
+    climate = ctx.climate
+    founders = ctx.draws.chance(Purpose.STARTUP, ctx.t, searching,
+                                min(p["flows.startup_rate"] * climate, 1.0))
+    new = start_businesses(ctx, founders, p["firms.startup_hires_per_founder"],
+                           lambda new: ctx.draws.uniform(Purpose.FIRM_OFFSET, ctx.t, new))
+    displace(ctx.firms, new)
     rest = np.setdiff1d(searching, founders, assume_unique=True)
-    flex = ctx.draws.chance(Purpose.FLEXIBLE_ENTRY, ctx.t, rest, p["flows.flexible_entry_rate"])
+    flex = ctx.draws.chance(Purpose.FLEXIBLE_ENTRY, ctx.t, rest,
+                            min(p["flows.flexible_entry_rate"] * climate, 1.0))
     ctx.ledger.move(flex, State.FLEXIBLE, Flow.FLEXIBLE_ENTRY)
     w.registered[flex] = False
     return founders, flex

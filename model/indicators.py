@@ -13,6 +13,12 @@
   urban unemployed) x 100 (ILO, 19th ICLS): unemployed = aged 16+, not employed, searched,
   available (state UNEMPLOYED); employed includes interns (paid allowance); trainees in a
   full-time course are not available, hence out of the labour force.
+- **Surveyed rate with course participants counted as unemployed** (not an NBS indicator; a
+  reading aid): (urban unemployed + trainees in a full-time course) / (urban employed + urban
+  unemployed + trainees) x 100. Trainees out of the labour force lower the ILO rate; this
+  column shows by how much.
+- **Total employment**: urban employment plus rural work (agricultural and other rural work),
+  so that moving a rural worker into urban search shows as the loss it is.
 - **Registered urban unemployment rate** 城镇登记失业率 = registered unemployed / (urban employed in
   units and individually + registered unemployed) x 100; units and individuals = firm
   employment, self-employment and public posts (flexible workers are not in the registers).
@@ -51,6 +57,7 @@ def measure(
     k = persons_per_agent
     employed = int(stocks[list(URBAN_EMPLOYMENT)].sum())
     unemployed = int(stocks[State.UNEMPLOYED])
+    trainees = int(stocks[State.TRAINING])
     searching = ledger.members(State.UNEMPLOYED)
     registered = int(np.count_nonzero(workers.registered[searching]))
     register_employed = int(stocks[list(REGISTER_EMPLOYMENT)].sum())
@@ -62,6 +69,9 @@ def measure(
         "urban_employed": employed * k,
         "urban_unemployed": unemployed * k,
         "surveyed_unemployment_rate": 100.0 * unemployed / max(employed + unemployed, 1),
+        "surveyed_unemployment_rate_incl_trainees":
+            100.0 * (unemployed + trainees) / max(employed + unemployed + trainees, 1),
+        "total_employed": (employed + int(stocks[State.RURAL_WORK])) * k,
         "registered_unemployed": registered * k,
         "registered_unemployment_rate":
             100.0 * registered / max(register_employed + registered, 1),

@@ -5,9 +5,9 @@ Workers and firms are columnar agent sets (numpy arrays) built from the data
 
 1. demography — ageing, deaths, retirement at the statutory age, entry of 16-year-olds,
    graduates in June–July (a share directly employed, the rest searching);
-2. firm turnover — firm exit (its workers laid off), entry, layoffs where demand fell below
-   employment (demand follows the macro path);
-3. separations — layoffs by firm hazard (size class x sector), quits, Spring-Festival
+2. firm turnover — firm exit (its workers laid off), entry;
+3. separations — layoffs where desired employment (macro demand x labour-cost factor) fell
+   below employment, layoffs by firm hazard (size class x sector), quits, Spring-Festival
    separations of migrant workers, exits from self-employment and flexible work;
 4. public posts — terms end; the existing programme refills vacated posts;
 5. rural moves — rural workers start off-farm search (transfer); migrants return home;
@@ -35,6 +35,7 @@ from model.flows import Effects, MonthContext
 from model.indicators import measure
 from model.ledger import Ledger
 from model.params import ParameterSet
+from model.policies import in_fixed_order
 from model.population import build_population
 from model.rng import Draws, Stream, streams
 
@@ -104,14 +105,18 @@ class LabourMarket(mesa.Model):
             self.params, self.persons_per_agent, months, self.streams[Stream.POPULATION]
         )
         self.ledger = Ledger(self.workers)
+        # Tightness of the initial population, the reference of the hiring climate.
+        searchers = self.ledger.members(State.UNEMPLOYED).size
+        self.theta_ref = (float(self.firms.vacancies(1.0).sum()) / searchers
+                          if searchers else 0.0)
         self._stocks: np.ndarray | None = None  # last month's closing stocks open the next
         self.effects = Effects()
         self.finding_rate = float(self.params["flows.job_finding_rate"])
         self.instruments = [
             cls(settings=settings, calendar=self.calendar, persons_per_agent=self.persons_per_agent,
                 params=self.params, seed=self.seed_value, replicate=self.replicate,
-                evaluate=evaluate_instruments)
-            for cls, settings in (instruments or [])
+                evaluate=evaluate_instruments, lf_entry_rate=self.demography.lf_entry_rate)
+            for cls, settings in in_fixed_order(instruments or [])  # documented order
         ]
         self._active = [i for i in self.instruments if i.enabled]
         self.rows: list[dict[str, float]] = []
@@ -141,7 +146,7 @@ class LabourMarket(mesa.Model):
             demography=self.demography, rng=self.streams, draws=self.draws, t=t,
             calendar_month=period.month,
             demand_index=float(self.demand[t]), stripped=self.stripped,
-            effects=self.effects, finding_rate=self.finding_rate,
+            effects=self.effects, finding_rate=self.finding_rate, theta_ref=self.theta_ref,
         )
         self.ledger.begin_month(self._stocks)
         self.effects.reset()
@@ -149,6 +154,7 @@ class LabourMarket(mesa.Model):
         flows.firm_turnover(ctx)
         for instrument in self._active:
             instrument.before_separations(ctx, t)
+        ctx.demand_index = flows.firm_demand(ctx)  # labour costs set by instruments act
         flows.separations(ctx)
         flows.public_posts(ctx)
         flows.rural_moves(ctx)

@@ -11,18 +11,33 @@ using exponential keys: the M smallest ``E_i / w_i`` with ``E_i ~ Exp(1)`` (Efra
 Spirakis 2006), ``E_i`` counter-based so a searcher keeps its key in a counterfactual. Each
 hire fills a vacancy drawn uniformly among the segment's open slots (keyed the same way).
 Only searchers who were already unemployed at the start of the month search.
+
+Search weights (who gets the matches): 1, times ``matching.difficulty_search_efficiency`` for
+people with employment difficulty and ``matching.long_term_search_efficiency`` for searchers
+unemployed six months or more (the plan's 失业半年以上 category), times what instruments add.
+
+Displacement (Crépon et al. 2013): an instrument that raises its participants' search weight
+gives them a gross gain G, the expected extra matches over the same people at their core
+weights (``1 - (1 - f)^w`` for a searcher of weight w at the segment's matching rate f). Only a
+share ``rho`` of G adds matches; the rest is taken from other searchers. ``rho`` falls in slack
+markets: ``rho = search_net_to_gross * (theta / initial_tightness)^tightness_elasticity``,
+capped at 1, with theta the segment's vacancies per searcher this month.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from model.agents import State
+from model.agents import Group, State
 from model.flows import MonthContext, cover_ui, vacancy_slots
 from model.ledger import Flow
 from model.rng import Purpose
 
-__all__ = ["matches", "match"]
+__all__ = ["matches", "match", "net_to_gross", "core_weights", "gross_extra_matches",
+           "LONG_TERM_MONTHS"]
+
+#: Unemployed for half a year or more (the plan's 失业半年以上人员 target group).
+LONG_TERM_MONTHS = 6
 
 
 def matches(u: float, v: float, efficiency: float, elasticity: float) -> float:
@@ -30,6 +45,33 @@ def matches(u: float, v: float, efficiency: float, elasticity: float) -> float:
     if u <= 0 or v <= 0:
         return 0.0
     return float(min(efficiency * u**elasticity * v ** (1.0 - elasticity), u, v))
+
+
+def net_to_gross(p, theta: float) -> float:
+    """Share of search instruments' gross extra matches that are net new matches."""
+    base = float(p["matching.initial_tightness"])
+    rho = float(p["matching.search_net_to_gross"]) * (max(theta, 0.0) / base) ** float(
+        p["matching.net_to_gross_tightness_elasticity"])
+    return min(rho, 1.0)
+
+
+def core_weights(w, who: np.ndarray, p) -> np.ndarray:
+    """Searchers' relative search efficiency by group and spell (no instrument)."""
+    g = np.ones(who.size)
+    hard = (w.groups[who] & np.uint8(Group.DIFFICULTY)) > 0
+    g[hard] *= float(p["matching.difficulty_search_efficiency"])
+    g[w.spell[who] >= LONG_TERM_MONTHS] *= float(p["matching.long_term_search_efficiency"])
+    return g
+
+
+def gross_extra_matches(core: np.ndarray, boost: np.ndarray, rate: float) -> float:
+    """Expected extra matches of searchers whose weight instruments raised by ``boost``."""
+    up = boost != 1.0
+    if not up.any() or rate <= 0:
+        return 0.0
+    miss = 1.0 - min(rate, 1.0)
+    g = core[up]
+    return float(np.sum(miss ** g - miss ** (g * boost[up])))
 
 
 def match(ctx: MonthContext) -> tuple[np.ndarray, float]:
@@ -47,8 +89,10 @@ def match(ctx: MonthContext) -> tuple[np.ndarray, float]:
     rate : float
         Matches per searcher this month (the realised job-finding rate by matching).
 
-    Search weights are 1, times ``ctx.effects.search_weight`` where instruments raise it,
-    times ``matching.college_efficiency`` for college searchers.
+    Search weights are the core weights (group, spell) times ``ctx.effects.search_weight``
+    where instruments raise it; the college segment's matching efficiency is
+    ``matching.efficiency x matching.college_efficiency``. Instruments' extra matches are added
+    at the net-to-gross share (module docstring).
     """
     w, f, p, d, t = ctx.workers, ctx.firms, ctx.params, ctx.draws, ctx.t
     searching = ctx.ledger.members(State.UNEMPLOYED)
@@ -58,17 +102,23 @@ def match(ctx: MonthContext) -> tuple[np.ndarray, float]:
     for segment in (0, 1):
         who = searching[w.college[searching] == bool(segment)]
         v_total = int(vac[f.segment == segment].sum())
-        m_exp = matches(who.size, float(v_total), p["matching.efficiency"],
-                        p["matching.elasticity"])
+        efficiency = p["matching.efficiency"] * (p["matching.college_efficiency"] if segment
+                                                 else 1.0)
+        m_exp = matches(who.size, float(v_total), efficiency, p["matching.elasticity"])
+        fx = ctx.effects
+        core = core_weights(w, who, p)
+        weight = core
+        if fx is not None and fx.search_weight is not None and who.size:
+            boost = fx.search_weight[who]
+            weight = core * boost
+            gross = gross_extra_matches(core, boost, m_exp / who.size)
+            if gross > 0:
+                m_exp = min(m_exp + gross * net_to_gross(p, v_total / who.size),
+                            float(who.size), float(v_total))
         m = int(min(np.floor(m_exp + d.scalar(Purpose.MATCH_COUNT, t, segment)), who.size,
                     v_total))
         if m == 0:
             continue
-        fx = ctx.effects
-        weight = (np.ones(who.size) if fx is None or fx.search_weight is None
-                  else fx.search_weight[who])
-        if segment == 1:
-            weight = weight * p["matching.college_efficiency"]
         keys = -np.log(d.uniform(Purpose.MATCH_KEY, t, who)) / weight
         chosen = who[np.argpartition(keys, m - 1)[:m]] if m < who.size else who
         chosen = chosen[np.argsort(keys[np.searchsorted(who, chosen)], kind="stable")]

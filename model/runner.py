@@ -13,17 +13,24 @@ import numpy as np
 import pandas as pd
 
 from model import data
-
+from model.agents import URBAN_EMPLOYMENT, State
 from model.labour_market import LabourMarket
 from model.results import Results, git_commit, judge_targets, package_version
 from model.scenario import LoadedScenario
 
-__all__ = ["run_scenario", "simulate", "attribution_table", "ATTRIBUTION_COLUMNS"]
+__all__ = ["run_scenario", "simulate", "attribution_table", "ATTRIBUTION_COLUMNS",
+           "gross_and_net", "TOTAL_EMPLOYMENT"]
 
 ATTRIBUTION_COLUMNS = ["instrument", "spending_yuan", "participants",
                        "attributable_new_urban_jobs", "delta_surveyed_rate_pp",
                        "cost_per_job_yuan", "delta_urban_employed", "cost_per_employed_yuan",
-                       "budget_exhausted_month"]
+                       "budget_exhausted_month", "delta_rural_employed", "delta_total_employed",
+                       "gross_employed", "net_to_gross", "cost_per_total_employed_yuan",
+                       "delta_surveyed_rate_december_pp",
+                       "delta_surveyed_rate_incl_trainees_pp"]
+
+#: States counted in total employment: urban employment plus rural work.
+TOTAL_EMPLOYMENT = (*URBAN_EMPLOYMENT, State.RURAL_WORK)
 
 
 def simulate(loaded: LoadedScenario, *, seed: int, persons_per_agent: float, replicate: int = 0,
@@ -40,11 +47,43 @@ def simulate(loaded: LoadedScenario, *, seed: int, persons_per_agent: float, rep
     return model
 
 
-def _headline(monthly: pd.DataFrame) -> tuple[float, float, float]:
-    """Cumulative new urban jobs (December), mean surveyed rate, final urban employment."""
-    return (float(monthly["new_urban_jobs_cum"].iloc[-1]),
-            float(monthly["surveyed_unemployment_rate"].mean()),
-            float(monthly["urban_employed"].iloc[-1]))
+def _headline(monthly: pd.DataFrame) -> dict[str, float]:
+    """Cumulative new urban jobs (December), mean surveyed rates, final employment stocks."""
+    last = monthly.iloc[-1]
+    return {"jobs": float(last["new_urban_jobs_cum"]),
+            "rate": float(monthly["surveyed_unemployment_rate"].mean()),
+            "rate_incl_trainees":
+                float(monthly["surveyed_unemployment_rate_incl_trainees"].mean()),
+            "rate_last": float(last["surveyed_unemployment_rate"]),
+            "urban": float(last["urban_employed"]),
+            "rural": float(last["stock_rural_work"]),
+            "total": float(last["total_employed"])}
+
+
+def participants_employed(model: LabourMarket, ids: np.ndarray) -> float:
+    """Persons among ``ids`` in total employment (urban or rural work) now."""
+    if ids.size == 0:
+        return 0.0
+    return float(np.isin(model.workers.state[ids], TOTAL_EMPLOYMENT).sum()
+                 * model.persons_per_agent)
+
+
+def gross_and_net(model: LabourMarket, cf: LabourMarket, instrument) -> tuple[float, float]:
+    """Gross: participants' total employment minus the same people's in the run without the
+    instrument (common random numbers keep agent identities); net: everyone's.
+
+    Instruments without person-level participants (the refund, the fee cut) have no gross
+    effect (NaN): their participants are firms.
+    """
+    net = (_headline(model.monthly())["total"] - _headline(cf.monthly())["total"])
+    ids = instrument.members()
+    if ids.size == 0:
+        return float("nan"), net
+    return participants_employed(model, ids) - participants_employed(cf, ids), net
+
+
+def _ratio(num: float, den: float, floor: float = 0.0) -> float:
+    return num / den if np.isfinite(den) and den > floor else np.nan
 
 
 def attribution_table(loaded: LoadedScenario, model: LabourMarket, *, seed: int,
@@ -54,31 +93,43 @@ def attribution_table(loaded: LoadedScenario, model: LabourMarket, *, seed: int,
     ``attributable_new_urban_jobs`` is the difference in the official gross-flow indicator;
     an instrument that keeps people in their jobs (a retention refund) lowers churn and can
     lower it while raising employment, which ``delta_urban_employed`` (end of horizon) shows.
+    ``delta_total_employed`` adds rural work (organised transfers move people out of it);
+    ``gross_employed`` is the participants' own gain and ``net_to_gross`` the share of it
+    that is not taken from others (displacement, deadweight). The counterfactual drops the
+    instrument by kind, so any list order attributes correctly.
     """
-    jobs, rate, employed = _headline(model.monthly())
+    base = _headline(model.monthly())
     rows = []
-    for k, instrument in enumerate(model.instruments):
+    for instrument in model.instruments:
         if not instrument.enabled:
             continue
-        others = [pair for j, pair in enumerate(loaded.instruments) if j != k]
+        others = [pair for pair in loaded.instruments if pair[0].kind != instrument.kind]
         cf = simulate(loaded, seed=seed, persons_per_agent=persons_per_agent,
                       replicate=replicate, instruments=others)
-        cf_jobs, cf_rate, cf_employed = _headline(cf.monthly())
+        alt = _headline(cf.monthly())
         summary = instrument.summary()
-        attributable = jobs - cf_jobs
-        more_employed = employed - cf_employed
+        spending = summary["spending_yuan"]
+        attributable = base["jobs"] - alt["jobs"]
+        more_employed = base["urban"] - alt["urban"]
+        gross, net = gross_and_net(model, cf, instrument)
         rows.append({
             "instrument": instrument.kind,
-            "spending_yuan": summary["spending_yuan"],
+            "spending_yuan": spending,
             "participants": summary["participants"],
             "attributable_new_urban_jobs": attributable,
-            "delta_surveyed_rate_pp": rate - cf_rate,
-            "cost_per_job_yuan": summary["spending_yuan"] / attributable if attributable > 0
-            else np.nan,
+            "delta_surveyed_rate_pp": base["rate"] - alt["rate"],
+            "cost_per_job_yuan": _ratio(spending, attributable),
             "delta_urban_employed": more_employed,
-            "cost_per_employed_yuan": summary["spending_yuan"] / more_employed
-            if more_employed > 0 else np.nan,
+            "cost_per_employed_yuan": _ratio(spending, more_employed),
             "budget_exhausted_month": summary["budget_exhausted_month"],
+            "delta_rural_employed": base["rural"] - alt["rural"],
+            "delta_total_employed": net,
+            "gross_employed": gross,
+            "net_to_gross": _ratio(net, gross, floor=persons_per_agent),
+            "cost_per_total_employed_yuan": _ratio(spending, net),
+            "delta_surveyed_rate_december_pp": base["rate_last"] - alt["rate_last"],
+            "delta_surveyed_rate_incl_trainees_pp":
+                base["rate_incl_trainees"] - alt["rate_incl_trainees"],
         })
     return pd.DataFrame(rows, columns=ATTRIBUTION_COLUMNS)
 

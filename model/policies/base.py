@@ -36,7 +36,8 @@ from model.params import ParameterSet
 from model.policies.effects import BaseRates
 from model.rng import Draws, Purpose
 
-__all__ = ["GROUP_NAMES", "Instrument", "InstrumentSettings", "searchers", "in_groups"]
+__all__ = ["GROUP_NAMES", "Instrument", "InstrumentSettings", "searchers", "in_groups",
+           "scale_workers", "scale_firms"]
 
 GROUP_NAMES: dict[str, int] = {g.name.lower(): int(g) for g in Group}
 
@@ -52,6 +53,27 @@ def in_groups(w: Workers, idx: np.ndarray, groups: int) -> np.ndarray:
     if groups == 0:
         return idx
     return idx[(w.groups[idx] & np.uint8(groups)) > 0]
+
+
+def scale_workers(ctx: MonthContext, name: str, idx: np.ndarray, m: float) -> None:
+    """Multiply this month's worker modifier ``name`` by ``m`` at ``idx`` (unique indices).
+
+    Modifiers compose by multiplication, so instruments acting on the same hazard give the
+    same result in any order.
+    """
+    if idx.size and m != 1.0:
+        ctx.effects.worker_array(name, ctx.workers.capacity)[idx] *= m
+
+
+def scale_firms(ctx: MonthContext, name: str, idx: np.ndarray, m: float | np.ndarray) -> None:
+    """Multiply this month's firm modifier ``name`` by ``m`` at ``idx`` (unique indices)."""
+    if idx.size == 0:
+        return
+    arr = getattr(ctx.effects, name)
+    if arr is None:
+        arr = np.ones(ctx.firms.capacity, dtype=np.float64)
+        setattr(ctx.effects, name, arr)
+    arr[idx] *= m
 
 
 @dataclass
@@ -75,6 +97,7 @@ class Cohort:
     members: np.ndarray
     controls: np.ndarray
     state_at_entry: np.ndarray
+    groups_at_entry: np.ndarray  # group flags change later (graduate status expires)
 
 
 @dataclass
@@ -93,6 +116,7 @@ class Instrument:
     seed: int
     replicate: int = 0
     evaluate: bool = False
+    lf_entry_rate: float = 0.0  # the model's labour-force entry hazard (solved at its start)
     draws: Draws = field(init=False)
     remaining: float = field(init=False)
     spent: float = field(init=False, default=0.0)
@@ -105,7 +129,7 @@ class Instrument:
     def __post_init__(self) -> None:
         self.draws = Draws(self.seed, self.replicate)
         self.remaining = float(self.settings.budget_yuan)
-        self.rates = BaseRates.from_params(self.params)
+        self.rates = BaseRates.from_params(self.params, self.lf_entry_rate)
         self.prepare()
 
     # -- to override --------------------------------------------------------------------
@@ -148,14 +172,16 @@ class Instrument:
         return idx
 
     def admit(self, ctx: MonthContext, t: int, candidates: np.ndarray,
-              cost_per_person: float) -> np.ndarray:
-        """Draw applicants by take-up, admit in random order while the budget lasts."""
+              cost_per_person: float, take_up: float | None = None) -> np.ndarray:
+        """Draw applicants by take-up (the instrument's, or ``take_up``), admit in random
+        order while the budget lasts."""
         if not self.active(t) or candidates.size == 0:
             return candidates[:0]
         w = ctx.workers
         if self._seen is None:
             self._seen = np.zeros(w.capacity, dtype=bool)
-        applying = self.uniform(0, t, candidates) < self.settings.take_up
+        rate = self.settings.take_up if take_up is None else take_up
+        applying = self.uniform(0, t, candidates) < rate
         applicants = self.draws.order(self.purpose(1), t, candidates[applying])
         cost_agent = cost_per_person * self.persons_per_agent
         affordable = int(np.floor(self.remaining / cost_agent + 1e-9)) if cost_agent > 0 else (
@@ -179,7 +205,8 @@ class Instrument:
             controls = np.sort(self.draws.order(self.purpose(2), t, pool)[:n])
             self._seen[controls] = True
         if n:
-            self.cohorts.append(Cohort(t, chosen, controls, w.state[chosen].copy()))
+            self.cohorts.append(Cohort(t, chosen, controls, w.state[chosen].copy(),
+                                       w.groups[chosen].copy()))
         return chosen
 
     def charge(self, t: int, amount: float) -> bool:

@@ -37,8 +37,9 @@ class BaseRates:
     lf_entry: float
 
     @classmethod
-    def from_params(cls, p: ParameterSet) -> BaseRates:
-        """Base hazards from the parameter set."""
+    def from_params(cls, p: ParameterSet, lf_entry: float) -> BaseRates:
+        """Base hazards from the parameter set; ``lf_entry`` is the model's labour-force entry
+        hazard, solved at initialisation so that entry balances exit (model/population.py)."""
         # The matching rate the model's own matching function gives at the initial tightness:
         # A * theta^(1 - alpha), so a calibrated efficiency carries through.
         f_match = float(p["matching.efficiency"]) * float(p["matching.initial_tightness"]) ** (
@@ -48,7 +49,7 @@ class BaseRates:
             f_other=float(p["flows.startup_rate"] + p["flows.flexible_entry_rate"]),
             s=float(p["flows.separation_rate"]),
             lf_exit=float(p["flows.lf_exit_rate"]),
-            lf_entry=float(p["flows.lf_entry_rate"]),
+            lf_entry=float(lf_entry),
         )
 
 
@@ -77,6 +78,7 @@ def _programme_matrix(r: BaseRates, lockin: float) -> np.ndarray:
 def employment_gap_pp(
     r: BaseRates, horizon: int, *, phases: list[tuple[int, float]] | None = None,
     programme_months: int = 0, lockin: float = 0.0, tie_separation: bool = False,
+    f_path: list[float] | None = None,
 ) -> float:
     """P(employed at ``horizon``) of a participant minus a non-participant, in pp.
 
@@ -84,8 +86,11 @@ def employment_gap_pp(
     (leaving for a job at ``lockin`` times the search hazard), then searches with the
     multiplier of the phase in force: ``phases`` lists (first month since entry, multiplier).
     With ``tie_separation`` the separation hazard is divided by the same multiplier (a better
-    match is found faster and lasts longer).
+    match is found faster and lasts longer). ``f_path`` gives the searchers' matching rate
+    month by month (the last value for later months) where the market is not stationary.
     """
+    if f_path is not None:
+        return _gap_on_path(r, horizon, phases or [(0, 1.0)], programme_months, f_path)
     phases = phases or [(0, 1.0)]
     start = np.zeros(4)
     start[U] = 1.0
@@ -99,6 +104,26 @@ def employment_gap_pp(
     for month in range(steps, horizon):
         m = [mult for first, mult in phases if first <= month][-1]
         part = part @ _matrix(r, m, 1.0 / m if tie_separation else 1.0)
+    return 100.0 * float(part[E] - control[E])
+
+
+def _gap_on_path(r: BaseRates, horizon: int, phases: list[tuple[int, float]],
+                 programme_months: int, f_path: list[float]) -> float:
+    """The same gap with a month-specific matching rate (no lock-in job finding)."""
+    def rates(month: int) -> BaseRates:
+        f = f_path[min(month, len(f_path) - 1)]
+        return BaseRates(f_match=min(f, 1.0), f_other=r.f_other, s=r.s, lf_exit=r.lf_exit,
+                         lf_entry=r.lf_entry)
+
+    control = np.zeros(4)
+    control[U] = 1.0
+    part = np.zeros(4)
+    part[U] = 1.0
+    for month in range(horizon):
+        control = control @ _matrix(rates(month), 1.0, 1.0)
+        if month >= programme_months:
+            m = [mult for first, mult in phases if first <= month][-1]
+            part = part @ _matrix(rates(month), m, 1.0)
     return 100.0 * float(part[E] - control[E])
 
 

@@ -2,11 +2,19 @@
 
 Eligible searchers of the target groups get an entitlement valid for ``entitlement_months``;
 a firm that hires them is paid ``unit_cost_yuan`` (committed when the entitlement is issued).
-While entitled, their search weight is raised (firms prefer subsidised hires: substitution and
-deadweight), solved so that participants' employment is ``effect_pp_24m`` above non-
-participants' 12 months after entry (the evidence's gross effect, CKW). Only ``net_share`` of
-subsidised hires are net new jobs (Finnish and OECD evidence on deadweight and substitution):
-each subsidised hire raises the hiring firm's desired employment by that share.
+Two channels:
+
+- **search (who is hired)**: while entitled, the searcher's weight in matching is raised
+  (firms prefer subsidised hires), solved so that participants' employment is
+  ``effect_pp_24m`` above non-participants' 24 months after entry (the evidence's gross
+  effect for participants at 1-2 years, CKW). Part of that gain is displacement of other
+  searchers (``matching.search_net_to_gross``);
+- **labour cost (how many are hired)**: the subsidy, spread over the subsidised worker's first
+  12 months, lowers the hiring firm's labour cost by that worker's share of its staff times
+  ``unit_cost / 12 / common.labour_cost_per_worker_month_yuan``; desired employment responds
+  through the own-wage elasticity. The net new jobs per subsidised hire are therefore an
+  outcome (``docs/effects.md`` sets them beside the evidence's net share 0.10-0.50), and the
+  rest of the subsidised hires are deadweight and substitution.
 """
 
 from __future__ import annotations
@@ -16,8 +24,12 @@ from scipy.optimize import brentq
 
 from model.agents import State
 from model.flows import MonthContext
-from model.policies.base import Instrument, searchers
+from model.policies.base import Instrument, scale_firms, scale_workers, searchers
 from model.policies.effects import employment_gap_pp
+
+SUBSIDY_MONTHS = 12  # the subsidy's cost relief is spread over the hire's first year
+EVIDENCE_HORIZON = 24  # the gross effect's horizon (1-2 years)
+WEIGHT_BOUNDS = (1.0, 20.0)  # search weight while entitled (as effects.solve_phases)
 
 
 class HiringSubsidy(Instrument):
@@ -35,29 +47,42 @@ class HiringSubsidy(Instrument):
         target = float(v["effect_pp_24m"])
 
         def gap(m: float) -> float:
-            return employment_gap_pp(self.rates, 12, phases=[(0, m), (self.window, 1.0)]) - target
+            return employment_gap_pp(self.rates, EVIDENCE_HORIZON,
+                                     phases=[(0, m), (self.window, 1.0)]) - target
 
-        self.multiplier = float(brentq(gap, 1.0, 50.0)) if gap(1.0) < 0 < gap(50.0) else 1.0
+        lo, hi = WEIGHT_BOUNDS
+        # A target beyond reach (the entitlement's effect fades by 24 months) gets the bound,
+        # as in effects.solve_phases, not a silent 1.
+        self.multiplier = (lo if gap(lo) >= 0 else hi if gap(hi) <= 0
+                           else float(brentq(gap, lo, hi, xtol=1e-8)))
+        self.cut = min(float(v["unit_cost_yuan"]) / SUBSIDY_MONTHS
+                       / float(v["labour_cost_per_worker_month_yuan"]), 1.0)
         self.subsidised = 0
-        self._paid: np.ndarray | None = None
+        self._paid_month: np.ndarray | None = None
 
     def before_separations(self, ctx: MonthContext, t: int) -> None:
         w, f = ctx.workers, ctx.firms
         if not self.cohorts:
             return
-        if self._paid is None:
-            self._paid = np.zeros(w.capacity, dtype=bool)
+        if self._paid_month is None:
+            self._paid_month = np.full(w.capacity, -1, dtype=np.int32)
         entitled = self.members(since_entry=(0, self.window + 1), t=t)
-        # Hires of entitled people last month: the firm is paid and adds net jobs.
-        hired = entitled[(w.state[entitled] == State.EMPLOYED.value) & ~self._paid[entitled]]
-        if hired.size:
-            self._paid[hired] = True
-            self.subsidised += hired.size
-            net = float(self.settings.values["net_share"])
-            f.base_target += net * np.bincount(w.firm[hired], minlength=f.capacity)
+        # Hires of entitled people last month: the firm is paid.
+        hired = entitled[(w.state[entitled] == State.EMPLOYED.value)
+                         & (self._paid_month[entitled] < 0)]
+        self._paid_month[hired] = t
+        self.subsidised += hired.size
+        # Firms' labour-cost relief for subsidised hires in their first year, still employed.
+        paid = self.members()
+        paid = paid[(self._paid_month[paid] >= 0) & (t - self._paid_month[paid] < SUBSIDY_MONTHS)
+                    & (w.state[paid] == State.EMPLOYED.value) & (w.firm[paid] >= 0)]
+        if paid.size:
+            count = np.bincount(w.firm[paid], minlength=f.capacity).astype(np.float64)
+            firms = np.flatnonzero(count)
+            share = np.minimum(count[firms] / np.maximum(f.employment[firms], 1), 1.0)
+            scale_firms(ctx, "labour_cost", firms, 1.0 - self.cut * share)
         still = entitled[w.state[entitled] == State.UNEMPLOYED.value]
-        if still.size:
-            ctx.effects.worker_array("search_weight", w.capacity)[still] = self.multiplier
+        scale_workers(ctx, "search_weight", still, self.multiplier)
 
     def before_matching(self, ctx: MonthContext, t: int) -> None:
         if not self.active(t):
@@ -65,8 +90,7 @@ class HiringSubsidy(Instrument):
         w = ctx.workers
         issued = self.admit(ctx, t, self.eligible(w, searchers(ctx)),
                             float(self.settings.values["unit_cost_yuan"]))
-        if issued.size:
-            ctx.effects.worker_array("search_weight", w.capacity)[issued] = self.multiplier
+        scale_workers(ctx, "search_weight", issued, self.multiplier)
 
     def outputs(self) -> dict[str, float]:
         return {"entitlements": self.admitted * self.persons_per_agent,

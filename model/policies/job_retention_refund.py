@@ -1,66 +1,116 @@
 """Job-retention refund of unemployment-insurance premiums 稳岗返还.
 
-Paid without application to eligible firms (layoff rate at or below the control target);
-the model does not track each firm's past layoff rate, so every live firm is eligible and firms
-are covered in random order while the budget lasts, at ``spending_per_firm_yuan`` per real
-firm (national 2021 totals). Covered firms' layoff hazard falls for 12 months by
-``jobs_saved_per_worker_year``/12 per worker-month (evidence 0.02 jobs saved per covered worker:
-near zero outside a recession, Hijzen & Martin 2013).
+Paid without application to eligible firms; the model has no firm's past layoff rate, so every
+live firm is eligible at the start and firms are covered in random order (a share ``take_up``
+of them, while the budget lasts) at ``spending_per_firm_yuan`` per real firm (national 2021
+totals). The refund acts for 12 months through two channels:
+
+- **labour cost**: the refund per covered worker (spending over covered workers: the refund is
+  a share of premiums, proportional to payroll), spread over the year, lowers the covered
+  firms' labour cost relative to ``common.labour_cost_per_worker_month_yuan``; desired
+  employment responds through the own-wage elasticity (the same channel as the fee cut);
+- **demand layoffs**: a covered firm holds a share ``demand_layoff_reduction`` of the layoffs
+  that a fall in demand below its employment causes, for as long as the fall lasts (the share
+  of its largest excess since coverage; short-time-work evidence: about 20% of
+  job losses in a recession, Balleer et al. 2016; near zero in normal times, Hijzen & Martin
+  2013, because demand rarely falls then). The eligibility rule binds here: a firm whose
+  layoffs since coverage would exceed the control target (``common.control_target_layoff_rate``
+  of its staff at coverage; ``common.small_firm_layoff_rate`` for micro and small firms, the
+  rule's firms of 30 insured staff or fewer) loses the refund's hold and sheds as without it.
+
+So the refund's effect grows with the downturn: it acts on layoffs that only a downturn makes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from model.agents import State
+from model.agents import SizeClass, State
 from model.flows import MonthContext
-from model.policies.base import Instrument
+from model.policies.base import Instrument, scale_firms
 
 COVER_MONTHS = 12  # the refund is annual
 
 
 class JobRetentionRefund(Instrument):
-    """Lower layoff hazard in covered firms."""
+    """Cheaper labour and hoarding in covered firms."""
 
     kind = "job_retention_refund"
     index = 8
     label = "稳岗返还 / job-retention refund"
 
     def prepare(self) -> None:
-        p = self.params
-        layoff = (p["flows.separation_rate"] * p["flows.layoff_share_of_separations"]
-                  - p["firms.exit_rate"])
-        saved = float(self.settings.values["jobs_saved_per_worker_year"]) / 12.0
-        self.multiplier = max(1.0 - saved / layoff, 0.0) if layoff > 0 else 1.0
         self.firms: np.ndarray = np.zeros(0, dtype=np.int64)
         self.covered_from = -1
         self.covered_workers = 0
+        self.relative_cost = np.ones(0)
+        self.allowance = np.zeros(0)  # layoffs (agents) a firm may make and stay eligible
+        self.laid_off = np.zeros(0)  # demand layoffs since coverage (agents, expected)
+        self.held = 0.0  # most demand layoffs held in one month (agents, expected)
+        self.peak = np.zeros(0)
+
+    def _cover(self, ctx: MonthContext, t: int) -> None:
+        f = ctx.firms
+        v = self.settings.values
+        alive = np.flatnonzero(f.alive)
+        alive = alive[self.uniform(5, t, alive) < self.settings.take_up]
+        alive = self.draws.order(self.purpose(3), t, alive)
+        per_agent = float(v["spending_per_firm_yuan"]) * self.persons_per_agent
+        n = min(alive.size, int(np.floor(self.remaining / per_agent + 1e-9)))
+        if n < alive.size:
+            self.exhausted_month = str(self.calendar[t])
+        self.firms = np.sort(alive[:n])
+        self.remaining -= n * per_agent
+        self.spent += n * per_agent
+        self.admitted = n
+        self.covered_from = t
+        staff = f.employment[self.firms].astype(np.float64)
+        self.covered_workers = int(staff.sum())
+        # The refund is a share of the premiums a firm paid, so it is proportional to its
+        # payroll: the same cut per covered worker in every firm (the national spending per
+        # firm sets the total, not each firm's share of it).
+        per_worker_month = self.spent / max(self.covered_workers * self.persons_per_agent,
+                                            1.0) / COVER_MONTHS
+        cut = min(per_worker_month / float(v["labour_cost_per_worker_month_yuan"]), 1.0)
+        self.relative_cost = np.full(self.firms.size, 1.0 - cut)
+        small = f.size_class[self.firms] <= SizeClass.SMALL
+        limit = np.where(small, float(v["small_firm_layoff_rate"]),
+                         float(v["control_target_layoff_rate"]))
+        self.allowance = limit * staff
+        self.laid_off = np.zeros(self.firms.size)
+        self.peak = np.zeros(self.firms.size)  # largest excess of employment over demand
 
     def before_separations(self, ctx: MonthContext, t: int) -> None:
-        f = ctx.firms
         if self.covered_from < 0 and self.active(t):
-            alive = np.flatnonzero(f.alive)
-            alive = self.draws.order(self.purpose(3), t, alive)
-            per_agent = float(self.settings.values["spending_per_firm_yuan"]) * (
-                self.persons_per_agent)
-            n = min(alive.size, int(np.floor(self.remaining / per_agent + 1e-9)))
-            if n < alive.size:
-                self.exhausted_month = str(self.calendar[t])
-            self.firms = np.sort(alive[:n])
-            self.remaining -= n * per_agent
-            self.spent += n * per_agent
-            self.admitted = n
-            self.covered_from = t
-            self.covered_workers = int(f.employment[self.firms].sum())
-        if self.firms.size and 0 <= t - self.covered_from < COVER_MONTHS:
-            arr = ctx.effects.firm_layoff_multiplier
-            if arr is None:
-                arr = ctx.effects.firm_layoff_multiplier = np.ones(f.capacity)
-            arr[self.firms] = self.multiplier
+            self._cover(ctx, t)
+        if not (self.firms.size and 0 <= t - self.covered_from < COVER_MONTHS):
+            return
+        f = ctx.firms
+        live = f.alive[self.firms]
+        firms = self.firms[live]
+        scale_firms(ctx, "labour_cost", firms, self.relative_cost[live])
+        # This month's excess of employment over desired employment at the covered firms.
+        excess = np.maximum(f.employment[self.firms] - f.targets(ctx.demand_index)[self.firms],
+                            0).astype(np.float64)
+        excess[~live] = 0.0
+        # A covered firm holds a share of the fall in demand for as long as it lasts: of the
+        # largest excess since coverage, it keeps ``keep`` (those it already holds are part of
+        # this month's excess) and sheds the rest, while its layoffs stay within the rule.
+        keep = float(self.settings.values["demand_layoff_reduction"])
+        self.peak = np.maximum(self.peak, excess)
+        held = np.minimum(keep * self.peak, excess)
+        shed = excess - held
+        eligible = self.laid_off + shed <= self.allowance
+        hold = eligible & live & (held > 0)
+        mult = np.where(excess > 0, shed / np.maximum(excess, 1e-12), 1.0)
+        scale_firms(ctx, "demand_layoff_multiplier", self.firms[hold], mult[hold])
+        self.laid_off += np.where(hold, shed, excess)
+        self.held = max(self.held, float(held[hold].sum()))
 
     def outputs(self) -> dict[str, float]:
         return {"firms_covered": self.admitted * self.persons_per_agent,
-                "workers_covered": self.covered_workers * self.persons_per_agent}
+                "workers_covered": self.covered_workers * self.persons_per_agent,
+                "demand_layoffs_held": self.held * self.persons_per_agent}
 
     def summary(self) -> dict:
         out = super().summary()

@@ -8,7 +8,7 @@ solved so that their employment is ``effect_pp`` above non-participants' 12 mont
 from __future__ import annotations
 
 from model.flows import MonthContext
-from model.policies.base import Instrument, searchers
+from model.policies.base import Instrument, scale_workers, searchers
 from model.policies.effects import solve_phases
 
 
@@ -24,10 +24,7 @@ class PublicEmploymentServices(Instrument):
             self.rates, {12: float(self.settings.values["effect_pp"])})[0][1]
 
     def before_separations(self, ctx: MonthContext, t: int) -> None:
-        served = self.members()
-        if served.size:
-            ctx.effects.worker_array("search_weight", ctx.workers.capacity)[served] = (
-                self.multiplier)
+        scale_workers(ctx, "search_weight", self.members(), self.multiplier)
 
     def before_matching(self, ctx: MonthContext, t: int) -> None:
         if not self.active(t):
@@ -37,8 +34,7 @@ class PublicEmploymentServices(Instrument):
         pool = pool[w.registered[pool]]
         served = self.admit(ctx, t, self.eligible(w, pool),
                             float(self.settings.values["unit_cost_yuan"]))
-        if served.size:
-            ctx.effects.worker_array("search_weight", w.capacity)[served] = self.multiplier
+        scale_workers(ctx, "search_weight", served, self.multiplier)
 
     def outputs(self) -> dict[str, float]:
         return {"job_seekers_served": self.admitted * self.persons_per_agent}

@@ -1,10 +1,16 @@
 """Rural labour transfer and labour cooperation 劳务协作, 点对点返岗.
 
-Rural workers below retirement age join organised transfers: they are placed directly into
-open urban vacancies (or, where none is open, start urban search as transfers). A share
+Rural workers below retirement age join organised, point-to-point transfers: each is matched
+to an open urban vacancy of their segment before leaving, and moves only if one is found (the
+others stay in their rural work; the service's cost is spent on them all). A share
 ``deadweight`` of each month's organised transfers are people who were moving anyway: they are
 taken from this month's spontaneous movers (already searching) and placed, so the programme
 pays for them without adding movers.
+
+A rural worker is employed (rural work counts in total employment), so a transfer changes
+where a person works, not whether: total employment can only fall, by the urban searchers
+whose vacancies the transfers take. ``attribution.csv`` reports the rural and total
+employment effects beside the urban ones.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.agents import Group, State
-from model.flows import MONTHS_PER_YEAR, MonthContext, cover_ui, hire_into_vacancies, to_unemployed
+from model.flows import MONTHS_PER_YEAR, MonthContext, cover_ui, hire_into_vacancies
 from model.kernels import in_state_below_age
 from model.ledger import Flow
 from model.policies.base import Instrument
@@ -49,13 +55,16 @@ class RuralLabourTransfer(Instrument):
         extra = np.sort(self.draws.order(self.purpose(3), t, joined)[:n_extra])
         n_anyway = min(joined.size - n_extra, movers_now.size)
         moving_anyway = np.sort(self.draws.order(self.purpose(4), t, movers_now)[:n_anyway])
-        to_unemployed(ctx, extra, Flow.RURAL_TRANSFER)
-        w.transfer_pending[extra] = True
-        w.groups[extra] |= np.uint8(Group.MIGRANT)
-        w.rural_hukou[extra] = True
         organised = np.sort(np.concatenate([moving_anyway, extra]))
         hired = hire_into_vacancies(ctx, organised, self.purpose(5))
-        ctx.ledger.move(hired, State.EMPLOYED, Flow.MATCH)
+        from_rural = hired[w.state[hired] == State.RURAL_WORK.value]
+        from_search = hired[w.state[hired] == State.UNEMPLOYED.value]
+        ctx.ledger.move(from_rural, State.EMPLOYED, Flow.RURAL_TRANSFER)
+        ctx.ledger.move(from_search, State.EMPLOYED, Flow.MATCH)
+        w.urban[from_rural] = True
+        w.transfer_pending[from_rural] = True  # completed this month (counted once)
+        w.groups[from_rural] |= np.uint8(Group.MIGRANT)
+        w.rural_hukou[from_rural] = True
         w.registered[hired] = False
         cover_ui(ctx, hired)
         ctx.new_hires.append(hired)

@@ -1,9 +1,13 @@
 """Social-insurance fee cuts 社保降费.
 
-Lower labour cost for all firms while the budget (contributions forgone) lasts: the layoff
-hazard is multiplied by ``layoff_multiplier`` and desired employment rises by
-``demand_increase`` (once, when the cut starts). Both sizes are assumptions: the evidence file
-has no estimate for this instrument (docs/assumptions.md).
+Lower labour cost for all live firms while the budget (contributions forgone) lasts. The cut per
+worker-month, ``cost_per_worker_month_yuan``, against the labour cost of a worker-month
+(``common.labour_cost_per_worker_month_yuan``) is the relative fall in every firm's labour cost;
+desired employment responds through the one own-wage elasticity of labour demand
+(``labour_demand.own_wage_elasticity``, evidence_priors.md: -0.3, range -0.1 to -0.6): more
+vacancies, and fewer layoffs where demand falls. The cut is paid on every job, including the
+jobs that exist anyway: its deadweight is everything but the few jobs the elasticity adds
+(``docs/effects.md`` states it).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.flows import MonthContext
-from model.policies.base import Instrument
+from model.policies.base import Instrument, scale_firms
 
 
 class SocialInsuranceFeeCut(Instrument):
@@ -22,7 +26,9 @@ class SocialInsuranceFeeCut(Instrument):
     label = "社保降费 / social-insurance fee cut"
 
     def prepare(self) -> None:
-        self.started = False
+        v = self.settings.values
+        self.relative_cost = 1.0 - float(v["cost_per_worker_month_yuan"]) / float(
+            v["labour_cost_per_worker_month_yuan"])
         self.worker_months = 0
 
     def before_separations(self, ctx: MonthContext, t: int) -> None:
@@ -36,13 +42,8 @@ class SocialInsuranceFeeCut(Instrument):
             return
         self.worker_months += workers
         self.admitted = max(self.admitted, workers)
-        if not self.started:
-            f.base_target[f.alive] *= 1.0 + float(v["demand_increase"])
-            self.started = True
-        arr = ctx.effects.firm_layoff_multiplier
-        if arr is None:
-            arr = ctx.effects.firm_layoff_multiplier = np.ones(f.capacity)
-        arr[f.alive] *= float(v["layoff_multiplier"])
+        scale_firms(ctx, "labour_cost", np.flatnonzero(f.alive), self.relative_cost)
 
     def outputs(self) -> dict[str, float]:
-        return {"covered_worker_months": self.worker_months * self.persons_per_agent}
+        return {"covered_worker_months": self.worker_months * self.persons_per_agent,
+                "relative_labour_cost": self.relative_cost}

@@ -6,16 +6,18 @@ the ILO criteria, but not a new urban job). The host retains a share ``retention
 (the host creates the post); the others search with a search weight solved so that their
 employment 12 months after leaving is ``effect_pp_not_retained`` above non-participants'.
 Cost: ``subsidy_share_of_minimum_wage`` x minimum wage x months, committed at entry.
+Interns keep their own group flags (an intern admitted under wider eligible groups is not
+made a graduate), and only searchers whose segment has a live host firm are admitted.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from model.agents import Group, State
+from model.agents import State
 from model.flows import MonthContext, cover_ui, to_unemployed
 from model.ledger import Flow
-from model.policies.base import Instrument, searchers
+from model.policies.base import Instrument, scale_workers, searchers
 from model.policies.effects import solve_phases
 
 
@@ -56,7 +58,7 @@ class YouthInternship(Instrument):
             self.not_retained.append(interns[~keep])
         if self.not_retained:
             leavers = np.concatenate(self.not_retained)
-            ctx.effects.worker_array("search_weight", w.capacity)[leavers] = self.multiplier
+            scale_workers(ctx, "search_weight", leavers, self.multiplier)
 
     def before_matching(self, ctx: MonthContext, t: int) -> None:
         if not self.active(t):
@@ -64,20 +66,24 @@ class YouthInternship(Instrument):
         w, f = ctx.workers, ctx.firms
         pool = searchers(ctx)
         pool = pool[w.registered[pool]]
-        admitted = self.admit(ctx, t, self.eligible(w, pool), self.cost)
+        # Only searchers whose segment has a live host firm can be placed (no default host).
+        hosts_of = {seg: np.flatnonzero(f.alive & (f.segment == seg)) for seg in (0, 1)}
+        placeable = np.zeros(pool.size, dtype=bool)
+        for seg, alive in hosts_of.items():
+            if alive.size:
+                placeable |= w.college[pool] == bool(seg)
+        admitted = self.admit(ctx, t, self.eligible(w, pool[placeable]), self.cost)
         if admitted.size == 0:
             return
-        hosts = np.zeros(admitted.size, dtype=np.int64)
-        for seg in (0, 1):
+        hosts = np.full(admitted.size, -1, dtype=np.int64)
+        for seg, alive in hosts_of.items():
             mine = w.college[admitted] == bool(seg)
-            alive = np.flatnonzero(f.alive & (f.segment == seg))
             if mine.any() and alive.size:
                 pick = self.uniform(4, t, admitted[mine])
                 hosts[mine] = alive[(pick * alive.size).astype(np.int64)]
         self.host[t] = hosts
         ctx.ledger.move(admitted, State.INTERNSHIP, Flow.PROGRAMME_ENTRY)
         w.registered[admitted] = False
-        w.groups[admitted] |= np.uint8(Group.GRADUATE)
 
     def outputs(self) -> dict[str, float]:
         return {"internships": self.admitted * self.persons_per_agent,

@@ -32,12 +32,18 @@ def scenario(tmp: Path, instruments: dict[str, dict], *, months: int = 12, ppa: 
     text = HEAD.format(months=months, ppa=ppa, seed=seed, parameters=parameters)
     for kind, fields in instruments.items():
         text += f"\n[instruments.{kind}]\n"
+        settings = fields.get("settings", {})
         for key, value in fields.items():
+            if key == "settings":
+                continue
             if isinstance(value, str):
                 value = f'"{value}"'
             elif isinstance(value, list):
                 value = "[" + ", ".join(f'"{v}"' for v in value) + "]"
             text += f"{key} = {value}\n"
+        if settings:
+            text += f"\n[instruments.{kind}.settings]\n"
+            text += "".join(f"{key} = {value}\n" for key, value in settings.items())
     path = tmp / f"s{abs(hash(text))}.toml"
     path.write_text(text, encoding="utf-8")
     return load_scenario(path)

@@ -75,14 +75,18 @@ def test_eligibility_and_window_are_respected(plan_run):
         first, last = inst.settings.first_month, inst.settings.last_month
         for c in inst.cohorts:
             assert first <= c.month <= last, inst.kind
-            if inst.kind in SEARCHER_KINDS:
+            if inst.kind == "vocational_training":  # the programme's three pools
+                assert np.all(np.isin(c.state_at_entry, [State.UNEMPLOYED, State.EMPLOYED,
+                                                         State.RURAL_WORK]))
+                assert np.unique(c.state_at_entry).size == 1
+            elif inst.kind in SEARCHER_KINDS:
                 assert np.all(c.state_at_entry == State.UNEMPLOYED), inst.kind
             if inst.kind == "training_in_lieu_of_work":
                 assert np.all(c.state_at_entry == State.EMPLOYED)
             if inst.kind == "rural_labour_transfer":
                 assert np.all(c.state_at_entry == State.RURAL_WORK)
             if inst.settings.groups:
-                groups = model.workers.groups[c.members]
+                groups = c.groups_at_entry  # flags change later (graduate status ends)
                 assert np.all((groups & np.uint8(inst.settings.groups)) > 0), inst.kind
         # Nobody is admitted twice by the same instrument.
         members = inst.members()
@@ -155,8 +159,8 @@ def test_unknown_instrument_and_group_are_named(tmp_path):
     with pytest.raises(ScenarioError, match=r"line 10: field 'instruments.hiring_subsidy"
                                             r".settings.colour': unknown setting"):
         load_scenario(bad)
-    bad.write_text(bad.read_text().replace("colour = 3", "net_share = 1.5"))
-    with pytest.raises(ScenarioError, match=r"settings.net_share': 1.5 is outside \[0, 1\]"):
+    bad.write_text(bad.read_text().replace("colour = 3", "take_up = 1.5"))
+    with pytest.raises(ScenarioError, match=r"settings.take_up': 1.5 is outside \[0, 1\]"):
         load_scenario(bad)
     assert set(GROUP_NAMES) == {"graduate", "migrant", "poverty_alleviated", "fisherman",
                                 "veteran", "difficulty"}
