@@ -49,13 +49,28 @@ SEARCH_SIDE = {"youth_internship", "hiring_subsidy", "public_welfare_posts",
 SEARCH_TAKE_UP = 0.3
 
 
-def _perturbed(value, unit: str, factor: float = 0.5):
-    """A clearly different admissible value."""
+AGE_SHARES = ("population.share_under_16", "population.share_16_59", "population.share_60_plus")
+
+
+def _perturbed(value, unit: str, factor: float = 0.5, declared_range=None):
+    """A clearly different admissible value (inside a declared range, shares still summing
+    to 1)."""
     if isinstance(value, bool):
         return not value
     if isinstance(value, list):
+        if unit == "1" and len(value) > 1 and abs(sum(value) - 1) < 1e-9:
+            new = list(value)  # move part of the largest share to its neighbour
+            i = int(np.argmax(value))
+            j = i - 1 if i > 0 else i + 1
+            shift = value[i] * (1 - factor)
+            new[i], new[j] = value[i] - shift, value[j] + shift
+            return new
         first = value[0] * factor if value[0] else value[0] + 0.1
         return [first, *value[1:]]
+    if declared_range is not None:  # the scaled value, kept inside the declared range
+        low, high = declared_range
+        new = min(max(value * factor if value else low, low), high)
+        return new if new != value else (high if value == low else low)
     if isinstance(value, int):
         return value - 1 if value >= 2 else value + 1
     if value == 0:
@@ -117,9 +132,12 @@ def test_every_parameter_moves_an_output(path, reference):
     _, loaded, ref = reference
     declared = BASE.declaration(path)
     factor = FACTOR.get(path, POPULATION_FACTOR if path.startswith("population.") else 0.5)
-    new = _perturbed(declared.value, declared.unit, factor)
+    new = _perturbed(declared.value, declared.unit, factor, declared.range)
     if path == "flows.job_finding_rate":
         changes = _derived_from_finding_rate(loaded.params, new)
+    elif path in AGE_SHARES:  # a partner share absorbs the change, so the three sum to 1
+        partner = next(other for other in AGE_SHARES if other != path)
+        changes = {path: new, partner: loaded.params[partner] + declared.value - new}
     else:
         changes = {path: new}
     base = loaded.params
@@ -135,7 +153,7 @@ def test_every_instrument_setting_moves_an_output(path, reference):
     tmp, _, ref = reference
     declared = DEFAULTS.declaration(path)
     kind, name = path.split(".", 1)
-    new = _perturbed(declared.value, declared.unit)
+    new = _perturbed(declared.value, declared.unit, declared_range=declared.range)
     if kind == "common":  # shared values: perturbed in every instrument that reads them
         loaded = load_scenario(_scenario(tmp))
         loaded.instruments = [(cls, replace(s, values={**s.values, name: new}))
