@@ -66,7 +66,24 @@ def _parser() -> argparse.ArgumentParser:
     fc.add_argument("--include-memory", action="store_true",
                     help="use M-flagged (memory-only) values too")
     fc.add_argument("--seed", type=_non_negative_int, default=0)
+    opt = sub.add_parser("optimise", help="the best budget mix for a total budget (robust)")
+    opt.add_argument("scenario", type=Path, help="scenario TOML file (its instruments)")
+    opt.add_argument("--budget", type=float, required=True, help="total budget (yuan)")
+    opt.add_argument("--out", type=Path, required=True, help="output folder")
+    opt.add_argument("--evaluations", type=int, default=None, help="candidates screened")
+    opt.add_argument("--seed", type=_non_negative_int, default=None)
+    opt.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    opt.add_argument("--bounds", type=Path, default=None, help="bounds and settings TOML")
+    opt.add_argument("--workers", type=int, default=None, help="local processes")
     return parser
+
+
+def _optimise(args: argparse.Namespace) -> int:
+    from model.optimise.cli import run_optimise
+
+    run_optimise(args.scenario, args.budget, args.out, evaluations=args.evaluations,
+                 seed=args.seed, resume=args.resume, bounds=args.bounds, workers=args.workers)
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -112,7 +129,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast": _forecast}
+COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast": _forecast,
+            "optimise": _optimise}
 
 
 def main(argv: list[str] | None = None) -> int:
