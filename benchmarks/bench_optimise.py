@@ -148,14 +148,11 @@ def bench_hypervolume(run: Path, seeds: int, workers: int | None, candidates: in
     common = {"space": space, "path": str(loaded.path), "scenario_hash": scenario_hash(loaded),
               "futures": futures, "code": code_hash()}
     with make_executor(workers) as executor:
-        # NSGA-II's candidates come back from the run's own checkpoint (nothing is re-run);
-        # random search's go to a store of their own. Same futures, same scale, same numbers.
-        ev_nsga = MixEvaluator(executor=executor, store=EvalStore(run / ".optimise"), **common)
+        # NSGA-II's objectives are the run's screening.csv (same futures, same scale, same
+        # code: nothing is re-run); random search's candidates run here.
         ev = MixEvaluator(executor=executor, store=EvalStore(BENCH / "optimise_random_store"),
                           **common)
-        nsga_mixes = [mix_of_row(space, r) for _, r in nsga.iterrows()]
-        nsga_objs = mix_table(space, nsga_mixes, ev_nsga.objectives(nsga_mixes, scale), scale)
-        results["nsga2_runs_repeated"] = ev_nsga.runs
+        nsga_objs = nsga
         tables = []
         for k in range(seeds):
             mixes = random_search(ev, evaluations=n, seed=10_000 + k, scale=scale,

@@ -20,12 +20,13 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from model.compare.draws import macro_factors, parameter_draws
-from model.compare.tasks import scenario_hash, source_hash
+from model.compare.tasks import scenario_hash
 from model.optimise.space import Mix, Space
 from model.runner import run_scenario
 from model.scenario import LoadedScenario, ScenarioError, load_scenario
@@ -168,9 +169,28 @@ def mix_key(space: Space, mix: Mix, digest: str, futures: str, scale: float, cod
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+_MODEL_DIR = Path(__file__).resolve().parent.parent
+
+
 def code_hash() -> str:
-    """The model's source hash (as ``jobsim compare`` keys its stored replications)."""
-    return source_hash()
+    """SHA-1 of the code and data that can change a stored mix's numbers.
+
+    Everything under ``model/`` except the comparison and forecast packages (the futures'
+    draws enter a key by value, see :func:`futures_key`) and this package's files other than
+    this module, so that editing a report or a plot does not discard a checkpoint.
+    """
+    h = hashlib.sha1()
+    for path in sorted(_MODEL_DIR.rglob("*")):
+        rel = path.relative_to(_MODEL_DIR)
+        if not path.is_file() or "__pycache__" in rel.parts or path.suffix == ".pyc":
+            continue
+        if rel.parts[0] in ("compare", "forecast"):
+            continue
+        if rel.parts[0] == "optimise" and rel.name != "evaluate.py":
+            continue
+        h.update(str(rel).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def stack(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:

@@ -57,7 +57,7 @@ def front_chart(front: pd.DataFrame, screening: pd.DataFrame, plan: dict, recomm
         left.set_ylabel("两项主要目标均达成的概率 / P(both targets met)")
         left.set_ylim(-0.03, 1.03)
         right.set_xlabel("期末总就业增量（万人）/ gain in total employment, December (10,000)")
-        right.set_ylabel("每个新增就业人员成本（万元）/ cost per additional employed (10,000 yuan)")
+        right.set_ylabel("每个新增就业人员成本（万元）\ncost per additional employed (10,000 yuan)")
         left.legend(fontsize=7, frameon=False, loc="lower right")
         for ax in (left, right):
             ax.grid(color="0.92", lw=0.6)
