@@ -15,7 +15,7 @@ the field and exits with status 2. Every table and key is optional::
     [futures]
     replications = 20               # futures every candidate is judged on (common to all)
     macro_draws = true              # one forecast demand path per future
-    parameter_draws = "../calibration/fitted/hunan_2020.toml"   # relative to this file
+    parameter_draws = "../../calibration/fitted/hunan_2020.toml"   # relative to this file
     screening_persons_per_agent = 1000
     confirm_persons_per_agent = 100
 
@@ -37,7 +37,7 @@ from model.scenario import ScenarioError
 __all__ = ["Bounds", "InstrumentBounds", "Futures", "Search", "load_bounds", "DEFAULT_BOUNDS"]
 
 #: The shipped settings file, used when none is given.
-DEFAULT_BOUNDS = Path(__file__).resolve().parents[2] / "scenarios" / "optimise_bounds.toml"
+DEFAULT_BOUNDS = Path(__file__).resolve().parents[2] / "scenarios" / "optimise" / "bounds.toml"
 
 _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 

@@ -146,7 +146,7 @@ def run_optimise(
     resume : bool
         Continue from the checkpoint of an interrupted (or finished) run.
     bounds : Path, optional
-        Bounds and settings file (default ``scenarios/optimise_bounds.toml``).
+        Bounds and settings file (default ``scenarios/optimise/bounds.toml``).
     workers : int, optional
         Local processes (default: the CPUs available; 1 = this process).
     settings : Bounds, optional

@@ -83,7 +83,7 @@ def funding_chart(rows: pd.DataFrame, names: list[str], kinds: tuple[str, ...],
         ax.set_yticklabels(names, fontsize=7.5)
         ax.invert_yaxis()
         ax.set_xlabel("预算（亿元）/ budget (100 million yuan)")
-        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12),
+        ax.legend(fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2),
                   ncol=3)
         ax.grid(axis="x", color="0.92", lw=0.6)
         ax.set_title("前沿各组合资助哪些政策工具 / which instruments the front funds", fontsize=10)
