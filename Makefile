@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench forecast setup clean
+.PHONY: run test bench forecast optimise setup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ bench: $(STAMP)
 
 forecast: $(STAMP)
 	$(BIN)/jobsim forecast --out out/forecast
+
+# The best mix for the plan's budget, half and double (jobsim optimise; docs/optimise.md),
+# then the recommended mix out of sample and the search against random search.
+optimise: $(STAMP)
+	$(BIN)/python benchmarks/bench_optimise.py run --budgets plan,half,double
+	$(BIN)/python benchmarks/bench_optimise.py oos --run out/optimise/plan_budget
+	$(BIN)/python benchmarks/bench_optimise.py hypervolume --run out/optimise/plan_budget
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -46,6 +46,17 @@ def _int_at_least(low: int):  # noqa: ANN202 - an argparse type
     return parse
 
 
+def _yuan(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of yuan, not {text!r}") from None
+    if not math.isfinite(value) or not 0 <= value <= 2.0**53:
+        raise argparse.ArgumentTypeError(f"must be a finite number of yuan in [0, 2**53], "
+                                         f"not {text!r}")
+    return value
+
+
 _non_negative_int = _int_at_least(0)
 _positive_int = _int_at_least(1)
 
@@ -118,7 +129,24 @@ def _parser() -> argparse.ArgumentParser:
     eff.add_argument("--persons-per-agent", type=_scale, default=500.0)
     eff.add_argument("--seed", type=_non_negative_int, default=20210322)
     eff.add_argument("--csv", type=Path, default=None, help="also write the summary table")
+    opt = sub.add_parser("optimise", help="the best budget mix for a total budget (robust)")
+    opt.add_argument("scenario", type=Path, help="scenario TOML file (its instruments)")
+    opt.add_argument("--budget", type=_yuan, required=True, help="total budget (yuan)")
+    opt.add_argument("--out", type=Path, required=True, help="output folder")
+    opt.add_argument("--evaluations", type=_positive_int, default=None, help="candidates screened")
+    opt.add_argument("--seed", type=_non_negative_int, default=None)
+    opt.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    opt.add_argument("--bounds", type=Path, default=None, help="bounds and settings TOML")
+    opt.add_argument("--workers", type=_positive_int, default=None, help="local processes")
     return parser
+
+
+def _optimise(args: argparse.Namespace) -> int:
+    from model.optimise.cli import run_optimise
+
+    run_optimise(args.scenario, args.budget, args.out, evaluations=args.evaluations,
+                 seed=args.seed, resume=args.resume, bounds=args.bounds, workers=args.workers)
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -197,7 +225,8 @@ def _effects(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast": _forecast,
-            "effects": _effects, "nowcast": _nowcast}
+            "effects": _effects, "nowcast": _nowcast,
+            "optimise": _optimise}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,227 @@
+"""The search: NSGA-II (pymoo 0.6) over budget mixes, with every evaluation checkpointed.
+
+Each candidate is run on every future (one model run per future, on the compare executors);
+its outcomes are stored at once, atomically, one JSON file per (mix, scale, futures, model
+code) in the run's store. The algorithm is deterministic given its seed (pymoo keeps its own
+``numpy.random.Generator``), so resuming replays the search from the start: every candidate
+already stored is read back instead of run, and the search goes on exactly as it would have
+without the interruption. No algorithm state is pickled.
+
+:func:`random_search` draws the same number of candidates from the same initial distribution
+(uniform within the bounds, then repaired), the yardstick of ``benchmarks/bench_optimise.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model.compare.executors import Executor
+from model.optimise.evaluate import OUTCOMES, Future, MixRun, futures_key, mix_key, run_mix, stack
+from model.optimise.objectives import minimised, objectives
+from model.optimise.space import Mix, Space
+from model.results import atomic_write
+
+__all__ = ["EvalStore", "MixEvaluator", "nsga2_search", "random_search", "mix_table"]
+
+
+class EvalStore:
+    """Evaluated mixes on disk: ``<root>/evals/<key>.json``, each complete or absent."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path:
+        """Where a mix's outcomes live."""
+        return self.root / "evals" / f"{key}.json"
+
+    def load(self, key: str) -> dict[str, np.ndarray] | None:
+        """The stored outcomes, or None."""
+        path = self.path(key)
+        if not path.is_file():
+            return None
+        try:
+            obj = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return {k: np.array(obj["outcomes"][k], dtype=float) for k in OUTCOMES}
+
+    def save(self, key: str, mix: Mix, scale: float, out: dict[str, np.ndarray],
+             cpu: float) -> None:
+        """Write a mix's outcomes atomically (and durably: the store must survive a kill)."""
+        obj = {"budgets": list(mix.budgets), "starts": list(mix.starts), "scale": scale,
+               "cpu_seconds": cpu, "outcomes": {k: out[k].tolist() for k in OUTCOMES}}
+        atomic_write(self.path(key), json.dumps(obj) + "\n", durable=True)
+
+
+@dataclass
+class MixEvaluator:
+    """Runs mixes on the futures at one scale, through the store; counts what it ran."""
+
+    space: Space
+    path: str
+    scenario_hash: str
+    futures: list[Future]
+    executor: Executor
+    store: EvalStore
+    code: str
+    progress: Callable[[int], None] = field(default=lambda n: None)
+    runs: int = 0
+    reused: int = 0
+    cpu_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._fkey = futures_key(self.futures)
+        self._zero: dict[float, dict[str, np.ndarray]] = {}
+        self._memo: dict[str, dict[str, np.ndarray]] = {}
+
+    def outcomes(self, mixes: list[Mix], scale: float) -> list[dict[str, np.ndarray]]:
+        """Per mix, its outcomes on every future (stored ones read back, others run)."""
+        keys = [mix_key(self.space, m, self.scenario_hash, self._fkey, scale, self.code)
+                for m in mixes]
+        found: dict[str, dict[str, np.ndarray]] = {}
+        todo: dict[str, Mix] = {}
+        for key, mix in zip(keys, mixes):
+            if key in found or key in todo:
+                continue
+            if key in self._memo:
+                found[key] = self._memo[key]
+                continue
+            stored = self.store.load(key)
+            if stored is None:
+                todo[key] = mix
+            else:
+                found[key] = stored
+                self.reused += 1
+        runs = [MixRun(path=self.path, scenario_hash=self.scenario_hash, budgets=mix.budgets,
+                       starts=mix.starts, scale_caps=self.space.scale_caps, future=f,
+                       persons_per_agent=scale, code=self.code)
+                for mix in todo.values() for f in self.futures]
+        index = {id(r): (k // len(self.futures), k % len(self.futures))
+                 for k, r in enumerate(runs)}
+        todo_keys = list(todo)
+        rows: dict[str, list] = {k: [None] * len(self.futures) for k in todo_keys}
+        cpu: dict[str, float] = dict.fromkeys(todo_keys, 0.0)
+        left = {k: len(self.futures) for k in todo_keys}
+        for run, (out, seconds) in self.executor.imap_unordered(run_mix, runs):
+            i, j = index[id(run)]
+            key = todo_keys[i]
+            rows[key][j] = out
+            cpu[key] += seconds
+            left[key] -= 1
+            self.runs += 1
+            self.cpu_seconds += seconds
+            self.progress(1)
+            if left[key] == 0:  # checkpoint each mix as soon as its futures are all in
+                found[key] = stack(rows[key])
+                self.store.save(key, todo[key], scale, found[key], cpu[key])
+        self._memo.update(found)
+        return [found[k] for k in keys]
+
+    def zero(self, scale: float) -> dict[str, np.ndarray]:
+        """Outcomes of the mix that funds nothing (the baseline), at ``scale``."""
+        if scale not in self._zero:
+            self._zero[scale] = self.outcomes([self.space.zero()], scale)[0]
+        return self._zero[scale]
+
+    def objectives(self, mixes: list[Mix], scale: float) -> list[dict[str, float]]:
+        """Per mix, the objectives and their standard errors (see :mod:`objectives`)."""
+        zero = self.zero(scale)
+        return [objectives(o, zero) for o in self.outcomes(mixes, scale)]
+
+
+def mix_table(space: Space, mixes: list[Mix], objs: list[dict[str, float]], scale: float
+              ) -> pd.DataFrame:
+    """One row per mix: budgets, start months, total, objectives."""
+    rows = []
+    for mix, obj in zip(mixes, objs):
+        row: dict[str, object] = {f"budget_{k}": b for k, b in zip(space.kinds, mix.budgets)}
+        for k in space.start_of:
+            row[f"start_{space.kinds[k]}"] = space.calendar[mix.starts[k]]
+        row["total_budget_yuan"] = mix.total
+        row.update(obj)
+        row["persons_per_agent"] = scale
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _problem(space: Space):
+    from pymoo.core.problem import Problem
+
+    return Problem(n_var=space.n_var, n_obj=3, xl=space.xl, xu=space.xu)
+
+
+def _operators(space: Space, first: list[np.ndarray]):
+    from pymoo.core.repair import Repair
+    from pymoo.operators.sampling.rnd import FloatRandomSampling
+
+    class BudgetRepair(Repair):
+        """Every candidate pymoo makes goes through :meth:`Space.repair`."""
+
+        def _do(self, problem, X, **kwargs):
+            return space.repair(X)
+
+    class Seeded(FloatRandomSampling):
+        """Uniform within the bounds, the first rows replaced by given mixes (the plan)."""
+
+        def _do(self, problem, n_samples, *args, random_state=None, **kwargs):
+            X = super()._do(problem, n_samples, *args, random_state=random_state, **kwargs)
+            for k, x in enumerate(first[:n_samples]):
+                X[k] = x
+            return X
+
+    return BudgetRepair(), Seeded()
+
+
+def nsga2_search(evaluator: MixEvaluator, *, evaluations: int, population: int, seed: int,
+                 scale: float, first: list[Mix] | None = None,
+                 log: Callable[..., None] = lambda *a: None) -> list[Mix]:
+    """NSGA-II for ``evaluations`` candidates; returns every candidate evaluated, in order."""
+    from pymoo.algorithms.moo.nsga2 import NSGA2
+    from pymoo.problems.static import StaticProblem
+
+    space = evaluator.space
+    problem = _problem(space)
+    repair, sampling = _operators(space, [space.vector(m) for m in (first or [])])
+    algorithm = NSGA2(pop_size=min(population, evaluations), sampling=sampling, repair=repair,
+                      eliminate_duplicates=True)
+    algorithm.setup(problem, termination=("n_eval", evaluations), seed=seed, verbose=False)
+    seen: list[Mix] = []
+    generation = 0
+    while algorithm.has_next():
+        pop = algorithm.ask()
+        if pop is None or len(pop) == 0:
+            break
+        X = space.repair(pop.get("X"))
+        pop.set("X", X)
+        mixes = [space.mix(x) for x in X]
+        started = time.perf_counter()
+        objs = evaluator.objectives(mixes, scale)
+        F = np.vstack([minimised(o) for o in objs])
+        algorithm.evaluator.eval(StaticProblem(problem, F=F), pop)  # counts n_eval
+        algorithm.tell(infills=pop)
+        seen.extend(mixes)
+        generation += 1
+        best = max(objs, key=lambda o: (o["p_met"], o["gain"]))
+        log(f"  generation {generation}: {len(seen)} candidates; best P(met) "
+            f"{best['p_met']:.0%} (gain {best['gain']:,.0f}); "
+            f"{time.perf_counter() - started:.0f} s")
+    return seen
+
+
+def random_search(evaluator: MixEvaluator, *, evaluations: int, seed: int, scale: float,
+                  first: list[Mix] | None = None) -> list[Mix]:
+    """``evaluations`` candidates drawn as NSGA-II's first generation is (the yardstick)."""
+    space = evaluator.space
+    problem = _problem(space)
+    repair, sampling = _operators(space, [space.vector(m) for m in (first or [])])
+    X = sampling._do(problem, evaluations, random_state=np.random.default_rng(seed))
+    mixes = [space.mix(x) for x in repair._do(problem, X)]
+    evaluator.objectives(mixes, scale)
+    return mixes

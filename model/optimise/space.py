@@ -1,0 +1,187 @@
+"""The decision space: budgets within bounds, start months, and the one budget constraint.
+
+Each instrument's budget lies within its bounds, optionally with its start month; the budgets
+sum to at most the total budget, never more.
+
+A candidate is a vector ``x``: one budget per instrument of the scenario (yuan, in the
+scenario's order), then one start-month index per instrument whose bounds ask for it.
+:meth:`Space.repair` maps any vector into the feasible set: clip to the bounds, then, if the
+budgets sum to more than the total, shrink each budget's part above its floor by one common
+factor, then round down to whole yuan. Rounding down after shrinking can only lower the sum,
+so a repaired candidate never exceeds the total; :meth:`Space.mix` checks it again and refuses
+one that does (a bug, not an input error).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from model.optimise.bounds import Bounds
+from model.scenario import LoadedScenario, ScenarioError
+
+__all__ = ["Mix", "Space", "build_space"]
+
+
+@dataclass(frozen=True)
+class Mix:
+    """One candidate: budgets (yuan, scenario order) and start-month indices (None = as written)."""
+
+    budgets: tuple[float, ...]
+    starts: tuple[int | None, ...]
+
+    @property
+    def total(self) -> float:
+        """Sum of the budgets (yuan)."""
+        return float(sum(self.budgets))
+
+
+@dataclass(frozen=True)
+class Space:
+    """Bounds, start windows and the total budget of one optimisation."""
+
+    kinds: tuple[str, ...]
+    lower: np.ndarray                 # yuan, whole
+    upper: np.ndarray                 # yuan, whole
+    written: np.ndarray               # the scenario's own budgets (yuan)
+    start_of: tuple[int, ...]         # instrument index of each start variable
+    start_lower: np.ndarray           # month index
+    start_upper: np.ndarray
+    start_written: np.ndarray         # the scenario's own start month of each start variable
+    budget: float                     # total, yuan
+    calendar: tuple[str, ...]         # YYYY-MM of the horizon
+    scale_caps: bool
+
+    @property
+    def n_var(self) -> int:
+        """Number of decision variables."""
+        return len(self.kinds) + len(self.start_of)
+
+    @property
+    def xl(self) -> np.ndarray:
+        """Lower bounds of x."""
+        return np.concatenate([self.lower, self.start_lower]).astype(float)
+
+    @property
+    def xu(self) -> np.ndarray:
+        """Upper bounds of x."""
+        return np.concatenate([self.upper, self.start_upper]).astype(float)
+
+    def repair(self, x: np.ndarray) -> np.ndarray:
+        """Any vector (or rows of vectors) -> feasible: bounds, sum <= budget, whole yuan."""
+        x = np.array(x, dtype=float, copy=True)
+        one = x.ndim == 1
+        x = np.atleast_2d(x)
+        n = len(self.kinds)
+        b = np.clip(np.nan_to_num(x[:, :n], nan=0.0), self.lower, self.upper)
+        room = self.budget - float(self.lower.sum())
+        above = b - self.lower
+        excess = above.sum(axis=1)
+        over = excess > room
+        if np.any(over):
+            factor = np.where(over, room / np.where(excess > 0, excess, 1.0), 1.0)
+            b = self.lower + above * factor[:, None]
+        b = np.maximum(np.floor(b), self.lower)
+        # Floating point can leave a yuan too many after the floor; take it off the largest.
+        for row in np.nonzero(b.sum(axis=1) > self.budget)[0]:
+            while b[row].sum() > self.budget:
+                k = int(np.argmax(b[row] - self.lower))
+                b[row, k] -= math.ceil(b[row].sum() - self.budget)
+        x[:, :n] = b
+        if self.start_of:
+            x[:, n:] = np.clip(np.rint(x[:, n:]), self.start_lower, self.start_upper)
+        return x[0] if one else x
+
+    def mix(self, x: np.ndarray) -> Mix:
+        """The candidate of a repaired vector; refuses one above the total budget."""
+        x = np.asarray(x, dtype=float)
+        n = len(self.kinds)
+        budgets = tuple(float(v) for v in x[:n])
+        if sum(budgets) > self.budget or np.any(x[:n] < self.lower) or np.any(
+                x[:n] > self.upper):
+            raise AssertionError(f"candidate outside the feasible set (sum {sum(budgets):,.0f} "
+                                 f"yuan, budget {self.budget:,.0f}): repair first")
+        starts: list[int | None] = [None] * n
+        for j, k in enumerate(self.start_of):
+            starts[k] = int(x[n + j])
+        return Mix(budgets=budgets, starts=tuple(starts))
+
+    def vector(self, mix: Mix) -> np.ndarray:
+        """Inverse of :meth:`mix`."""
+        starts = [mix.starts[k] for k in self.start_of]
+        return np.array(list(mix.budgets) + [float(s) for s in starts], dtype=float)
+
+    def zero(self) -> Mix:
+        """The mix that funds nothing (at the floors: the floors when they are not zero)."""
+        return self.mix(self.repair(np.concatenate([self.lower, self.start_lower])))
+
+    def plan_mix(self) -> Mix:
+        """The scenario's own mix, scaled to the total budget (the plan at the same budget).
+
+        Each instrument keeps its share of the scenario's total; a scenario total of zero
+        gives the zero mix. The result is repaired, so bounds that the scaled plan would
+        break are kept (and the mix then differs from the plan's proportions).
+        """
+        total = float(self.written.sum())
+        scaled = self.written * (self.budget / total) if total > 0 else self.written * 0
+        return self.mix(self.repair(np.concatenate([scaled, self.start_written])))
+
+
+def build_space(loaded: LoadedScenario, bounds: Bounds, budget: float) -> Space:
+    """The decision space of ``loaded``'s instruments under ``bounds`` and a total ``budget``."""
+    where = bounds.path or "bounds"
+    if not math.isfinite(budget) or budget < 0:
+        raise ScenarioError(f"--budget must be a finite number >= 0 (yuan), got {budget}")
+    if not loaded.instruments:
+        raise ScenarioError(f"{loaded.path}: the scenario has no [instruments.*] tables: there "
+                            f"is nothing to optimise (start from a scenario that lists them)")
+    kinds = tuple(cls.kind for cls, _ in loaded.instruments)
+    unknown = sorted(set(bounds.instruments) - set(kinds))
+    if unknown:
+        raise ScenarioError(f"{where}: field 'instruments.{unknown[0]}': not an instrument of "
+                            f"{loaded.path} (it has: {', '.join(kinds)})")
+    run = loaded.spec.scenario
+    calendar = tuple(str(p) for p in pd.period_range(pd.Period(run.start, freq="M"),
+                                                     periods=run.months, freq="M"))
+    written = np.array([float(s.budget_yuan) for _, s in loaded.instruments])
+    lower, upper, start_of, s_lo, s_hi, s_written = [], [], [], [], [], []
+    for k, (cls, settings) in enumerate(loaded.instruments):
+        b = bounds.instruments.get(cls.kind)
+        lo = b.min_yuan if b is not None else 0.0
+        hi = (b.max_yuan if b is not None and b.max_yuan is not None
+              else bounds.defaults.max_multiple * settings.budget_yuan)
+        if hi < lo:
+            raise ScenarioError(f"{where}: field 'instruments.{cls.kind}.min_yuan': above the "
+                                f"upper bound {hi:,.0f} yuan")
+        lower.append(float(math.ceil(lo)))
+        upper.append(float(max(math.floor(hi), math.ceil(lo))))
+        if b is not None and b.start_months is not None:
+            for m in b.start_months:
+                if m not in calendar:
+                    raise ScenarioError(f"{where}: field 'instruments.{cls.kind}.start_months': "
+                                        f"{m} is outside the horizon {calendar[0]}..{calendar[-1]}")
+            first, last = (calendar.index(m) for m in b.start_months)
+            if first > last:
+                raise ScenarioError(f"{where}: field 'instruments.{cls.kind}.start_months': "
+                                    f"start after end")
+            if last > settings.last_month:
+                raise ScenarioError(f"{where}: field 'instruments.{cls.kind}.start_months': ends "
+                                    f"after the instrument's last month "
+                                    f"{calendar[settings.last_month]}")
+            start_of.append(k)
+            s_lo.append(first)
+            s_hi.append(last)
+            s_written.append(settings.first_month)
+    lower_a = np.array(lower)
+    if lower_a.sum() > budget:
+        raise ScenarioError(f"{where}: the budget floors (min_yuan) sum to {lower_a.sum():,.0f} "
+                            f"yuan, above --budget {budget:,.0f}")
+    space = Space(kinds=kinds, lower=lower_a, upper=np.array(upper), written=written,
+                  start_of=tuple(start_of), start_lower=np.array(s_lo, dtype=float),
+                  start_upper=np.array(s_hi, dtype=float),
+                  start_written=np.array(s_written, dtype=float), budget=float(math.floor(budget)),
+                  calendar=calendar, scale_caps=bounds.defaults.scale_caps_with_budget)
+    return space

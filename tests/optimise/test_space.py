@@ -1,0 +1,85 @@
+"""The decision space: bounds, the budget constraint, its repair."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from optimise_helpers import PLAN, PLAN_TOTAL
+
+from model.optimise.bounds import Bounds, InstrumentBounds
+from model.optimise.space import build_space
+from model.scenario import ScenarioError, load_scenario
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return load_scenario(PLAN)
+
+
+def test_default_bounds_are_zero_to_three_times_the_scenario(plan):
+    space = build_space(plan, Bounds(), PLAN_TOTAL)
+    written = np.array([s.budget_yuan for _, s in plan.instruments])
+    assert np.all(space.lower == 0)
+    assert np.allclose(space.upper, np.floor(3 * written))
+    assert space.written.sum() == PLAN_TOTAL
+
+
+@settings(max_examples=200, deadline=None)
+@given(budget=st.floats(0, 5e10), seed=st.integers(0, 2**32 - 1),
+       spread=st.floats(0.01, 10.0))
+def test_repair_never_exceeds_the_budget_nor_the_bounds(budget, seed, spread):
+    plan = load_scenario(PLAN)
+    floors = {"hiring_subsidy": InstrumentBounds(min_yuan=float(min(budget, 1e8) // 2))}
+    space = build_space(plan, Bounds(instruments=floors), budget)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-0.5, 1.5, size=(50, space.n_var)) * space.upper * spread
+    fixed = space.repair(x)
+    n = len(space.kinds)
+    assert np.all(fixed[:, :n].sum(axis=1) <= space.budget)
+    assert np.all(fixed[:, :n] >= space.lower) and np.all(fixed[:, :n] <= space.upper)
+    assert np.all(fixed[:, :n] == np.floor(fixed[:, :n]))  # whole yuan
+    for row in fixed:
+        assert space.mix(row).total <= space.budget
+    # Repair is idempotent: a feasible candidate is left alone.
+    assert np.array_equal(space.repair(fixed), fixed)
+
+
+def test_mix_refuses_an_unrepaired_candidate(plan):
+    space = build_space(plan, Bounds(), 1e9)
+    with pytest.raises(AssertionError, match="outside the feasible set"):
+        space.mix(space.upper)
+
+
+def test_plan_mix_keeps_the_plan_shares(plan):
+    space = build_space(plan, Bounds(), PLAN_TOTAL / 2)
+    mix = space.plan_mix()
+    assert mix.total <= PLAN_TOTAL / 2
+    assert np.allclose(np.array(mix.budgets), space.written / 2, atol=1.0)
+    zero = build_space(plan, Bounds(), 0.0)
+    assert zero.plan_mix().total == 0 and zero.zero().total == 0
+
+
+def test_start_month_variables(plan):
+    bounds = Bounds(instruments={"vocational_training": InstrumentBounds(
+        start_months=["2021-02", "2021-06"])})
+    space = build_space(plan, bounds, PLAN_TOTAL)
+    assert space.n_var == len(space.kinds) + 1
+    x = space.repair(np.concatenate([space.upper, [9.7]]))
+    mix = space.mix(x)
+    k = space.kinds.index("vocational_training")
+    assert mix.starts[k] == 5 and all(s is None for j, s in enumerate(mix.starts) if j != k)
+
+
+def test_bad_bounds_name_the_field(plan):
+    with pytest.raises(ScenarioError, match="instruments.no_such_thing"):
+        build_space(plan, Bounds(instruments={"no_such_thing": InstrumentBounds()}), 1e9)
+    with pytest.raises(ScenarioError, match="floors"):
+        build_space(plan, Bounds(instruments={"hiring_subsidy": InstrumentBounds(
+            min_yuan=2e9, max_yuan=3e9)}), 1e9)
+    with pytest.raises(ScenarioError, match="--budget"):
+        build_space(plan, Bounds(), -1.0)
+    with pytest.raises(ScenarioError, match="start_months"):
+        build_space(plan, Bounds(instruments={"hiring_subsidy": InstrumentBounds(
+            start_months=["2022-01", "2022-02"])}), 1e9)
