@@ -115,7 +115,8 @@ class LabourMarket(mesa.Model):
         self.instruments = [
             cls(settings=settings, calendar=self.calendar, persons_per_agent=self.persons_per_agent,
                 params=self.params, seed=self.seed_value, replicate=self.replicate,
-                evaluate=evaluate_instruments, lf_entry_rate=self.demography.lf_entry_rate)
+                evaluate=evaluate_instruments,
+                lf_entry_rate=float(self.params["flows.lf_entry_rate"]))
             for cls, settings in in_fixed_order(instruments or [])  # documented order
         ]
         self._active = [i for i in self.instruments if i.enabled]

@@ -116,7 +116,7 @@ class Instrument:
     seed: int
     replicate: int = 0
     evaluate: bool = False
-    lf_entry_rate: float = 0.0  # the model's labour-force entry hazard (solved at its start)
+    lf_entry_rate: float = 0.0  # the model's labour-force entry hazard (flows.lf_entry_rate)
     draws: Draws = field(init=False)
     remaining: float = field(init=False)
     spent: float = field(init=False, default=0.0)
