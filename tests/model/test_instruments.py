@@ -109,7 +109,11 @@ def test_active_window_limits_admission(tmp_path):
     ("hiring_subsidy", 2e8, {}, False, 24, False),
     ("public_welfare_posts", 2e9, {}, True, 24, False),
     ("entrepreneurship_loan", 1e9, {}, True, 24, False),
-    ("job_retention_refund", 4e8, {}, True, 24, False),
+    # The refund holds demand layoffs (none under flat demand) and lowers labour cost a little:
+    # near zero in normal times (Hijzen & Martin 2013), so only no-decrease applies here; its
+    # downturn effect is tested in test_job_retention_refund_holds_demand_layoffs_in_a_downturn
+    # (test_instrument_effects.py).
+    ("job_retention_refund", 4e8, {}, False, 24, False),
     # Training locks participants out of search during the course and pays off in the second
     # and third years (CKW 2018): judged on employment at the end of three years. Its gain for
     # participants is largely at other searchers' expense (matches are set by the matching
