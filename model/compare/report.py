@@ -14,6 +14,7 @@ import base64
 import html
 import io
 import math
+import re
 from typing import Any
 
 from model.compare.plots import cjk_font
@@ -253,3 +254,20 @@ first year (docs/coverage.md).</p>
     return (f'<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">\n'
             f"<title>就业计划情景比较 / jobsim comparison</title>\n"
             f"<style>{font}{CSS}</style></head>\n<body>{body}</body></html>\n")
+
+
+def scenario_question(text: str) -> str:
+    """The question a scenario file's leading comments state (``# Question: ...``), or ''.
+
+    The comment block runs until the first line that is not a comment; the question is the
+    text after ``Question:`` (or ``Question answered:``) to the first ``?``.
+    """
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            break
+        lines.append(stripped.lstrip("#").strip())
+    block = " ".join(lines)
+    hit = re.search(r"Question(?: answered)?:\s*(.+?\?)", block)
+    return hit.group(1).strip() if hit else ""
