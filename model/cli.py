@@ -66,7 +66,20 @@ def _parser() -> argparse.ArgumentParser:
     fc.add_argument("--include-memory", action="store_true",
                     help="use M-flagged (memory-only) values too")
     fc.add_argument("--seed", type=_non_negative_int, default=0)
+    dash = sub.add_parser("dashboard", help="local web app: move budgets, see P(targets met)")
+    dash.add_argument("scenario", type=Path, nargs="?", default=None,
+                      help="scenario TOML file (default scenarios/plan_2021.toml)")
+    dash.add_argument("--port", type=int, default=8765)
+    dash.add_argument("--host", default="127.0.0.1")
+    dash.add_argument("--replications", type=int, default=20)
+    dash.add_argument("--persons-per-agent", type=_positive_float, default=1000.0)
     return parser
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from model.dashboard.cli import run_dashboard
+
+    return run_dashboard(args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -112,7 +125,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast": _forecast}
+COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast": _forecast,
+            "dashboard": _dashboard}
 
 
 def main(argv: list[str] | None = None) -> int:
