@@ -16,15 +16,16 @@ setup: $(STAMP)
 
 # The main job: the baseline, the plan and the alternative mixes compared over replications
 # at default scale (one agent per 100 people), each replicate with its own draw of the
-# calibrated parameters and of the forecast demand path (stochastic, parameter and macro
-# uncertainty); the report is out/compare/report.html.
+# calibrated parameters (from each scenario's fitted parameter file) and of the forecast demand
+# path (stochastic, parameter and macro uncertainty: `jobsim compare`'s default; the flags
+# --no-parameter-draws / --no-macro-draws switch each off); the report is out/compare/report.html.
 REPLICATIONS ?= 20
 run: $(STAMP)
 	$(BIN)/jobsim compare scenarios/baseline_2021.toml scenarios/plan_2021.toml \
 		scenarios/plan_2021_training_to_hiring.toml scenarios/plan_2021_triple_internships.toml \
 		scenarios/plan_2021_double_loans.toml scenarios/plan_2021_demand_shock.toml \
 		--replications $(REPLICATIONS) --attribution-replications 5 \
-		--parameter-draws calibration/fitted/hunan_2020.toml --macro-draws --out out/compare
+		--out out/compare
 	@echo "report: $(CURDIR)/out/compare/report.html"
 
 test: $(STAMP)

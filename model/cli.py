@@ -1,66 +1,97 @@
 """Command line: ``jobsim run``, ``compare``, ``calibrate``, ``forecast``.
 
-Errors in the user's input (scenario, parameters, data) print one clear message naming file
-and field, exit with status 2, and leave no output folder behind.
+Errors in the user's input (scenario, parameters, data, flags, output folder) print one clear
+message naming file, line and field, exit with status 2, and leave no output folder behind.
+
+How a command reports a user error: raise :class:`model.errors.UserError` (or a subclass:
+``ScenarioError``, ``ParameterError``, ``DataError``, ``OutputError``, ...). :func:`main` is
+the one place that turns it into ``jobsim: error: ...`` and exit status 2; an ``OSError``
+(unreadable file, full disk) is reported the same way. Anything else is a bug and shows its
+traceback. Ctrl-C prints one line and exits 130.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
+from typing import NoReturn
 
-from model.data import DataError
+from model.errors import UserError
 from model.memory import keep_heap
-from model.params import ParameterError
-from model.scenario import ScenarioError
 
 __all__ = ["main"]
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be >= 1")
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not math.isfinite(value) or value < 1:
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 1, not {text!r}")
     return value
 
 
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be >= 0")
-    return value
+def _int_at_least(low: int):  # noqa: ANN202 - an argparse type
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, not {value}")
+        return value
+    return parse
+
+
+_non_negative_int = _int_at_least(0)
+_positive_int = _int_at_least(1)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a misused flag reported like every other user error: one line, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"jobsim: error: {self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="jobsim", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="jobsim", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="simulate one scenario")
     run.add_argument("scenario", type=Path, help="scenario TOML file")
     run.add_argument("--out", type=Path, required=True, help="output folder")
     run.add_argument("--seed", type=_non_negative_int, default=None)
-    run.add_argument("--persons-per-agent", type=_positive_float, default=None)
+    run.add_argument("--persons-per-agent", type=_scale, default=None)
     cmp_ = sub.add_parser("compare", help="compare scenarios over replications; HTML report")
     cmp_.add_argument("scenarios", type=Path, nargs="+", help="scenario TOML files")
-    cmp_.add_argument("--replications", type=int, default=20)
+    cmp_.add_argument("--replications", type=_positive_int, default=20)
     cmp_.add_argument("--out", type=Path, required=True, help="output folder")
-    cmp_.add_argument("--workers", type=int, default=None, help="local processes")
+    cmp_.add_argument("--workers", type=_positive_int, default=None, help="local processes")
     cmp_.add_argument("--scheduler", default=None, help="Dask scheduler address")
     cmp_.add_argument("--seed", type=_non_negative_int, default=None)
-    cmp_.add_argument("--persons-per-agent", type=_positive_float, default=None)
+    cmp_.add_argument("--persons-per-agent", type=_scale, default=None)
     cmp_.add_argument("--attribution-replications", type=_non_negative_int, default=None,
                       help="replicates that also run one counterfactual per instrument "
                            "(default min(N, 10))")
-    cmp_.add_argument("--macro-draws", action="store_true",
-                      help="one forecast demand path per replicate (macro uncertainty)")
-    cmp_.add_argument("--parameter-draws", type=Path, default=None,
-                      help="fitted parameter file: one draw of its calibrated parameters per "
-                           "replicate (parameter uncertainty)")
+    cmp_.add_argument("--macro-draws", action=argparse.BooleanOptionalAction, default=True,
+                      help="one forecast demand path per replicate (macro uncertainty; on by "
+                           "default, --no-macro-draws turns it off)")
+    draws = cmp_.add_mutually_exclusive_group()
+    draws.add_argument("--parameter-draws", type=Path, default=None, metavar="FITTED",
+                       help="draw the calibrated parameters from this fitted parameter file, "
+                            "one set per replicate (default: each scenario's own parameter "
+                            "file, when it is a fitted one)")
+    draws.add_argument("--no-parameter-draws", action="store_true",
+                       help="no parameter uncertainty: every replicate uses the scenario's "
+                            "parameter set")
     cal = sub.add_parser("calibrate", help="fit parameters to the record (simulated moments)")
     cal.add_argument("config", type=Path, help="calibration TOML file")
     cal.add_argument("--out", type=Path, required=True, help="fitted parameter file to write")
     cal.add_argument("--resume", action="store_true", help="continue from the checkpoint")
-    cal.add_argument("--workers", type=int, default=2)
+    cal.add_argument("--workers", type=_positive_int, default=2)
     fc = sub.add_parser("forecast", help="forecast and backtest the headline series")
     fc.add_argument("--out", type=Path, required=True, help="output folder")
     fc.add_argument("--include-memory", action="store_true",
@@ -83,10 +114,14 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from model.results import check_output_dir
     from model.runner import run_scenario
-    from model.scenario import load_scenario
+    from model.scenario import check_scale, load_scenario
 
+    check_output_dir(args.out)  # before the simulation, not after it
     loaded = load_scenario(args.scenario)
+    if args.persons_per_agent is not None:
+        check_scale(args.persons_per_agent, loaded.params, "--persons-per-agent")
     results = run_scenario(loaded, seed=args.seed, persons_per_agent=args.persons_per_agent)
     out = results.save(args.out)
     print(f"scenario {loaded.spec.scenario.name}: seed {results.manifest['seed']}, "
@@ -111,17 +146,21 @@ def _compare(args: argparse.Namespace) -> int:
                 workers=args.workers, scheduler=args.scheduler, seed=args.seed,
                 persons_per_agent=args.persons_per_agent,
                 attribution_replications=args.attribution_replications,
-                macro_draws=args.macro_draws, parameter_draws=args.parameter_draws)
+                macro_draws=args.macro_draws,
+                parameter_draws=(False if args.no_parameter_draws else
+                                 args.parameter_draws or True),
+                command="jobsim " + " ".join(sys.argv[1:] if args.argv is None else args.argv))
     return 0
 
 
 def _calibrate(args: argparse.Namespace) -> int:
     from calibration.cli import run_calibrate
+    from calibration.config import CalibrationConfigError
 
     try:
         run_calibrate(args.config, args.out, resume=args.resume, workers=args.workers)
-    except ValueError as exc:
-        raise ScenarioError(str(exc)) from exc
+    except CalibrationConfigError as exc:  # only the configuration's own errors: a numpy or
+        raise UserError(str(exc)) from exc  # scipy ValueError is a bug and keeps its traceback
     return 0
 
 
@@ -132,12 +171,27 @@ COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``jobsim`` console script."""
     args = _parser().parse_args(argv)
+    args.argv = argv
     keep_heap()  # large runs: keep numpy's freed temporaries instead of re-faulting them
     try:
         return COMMANDS[args.command](args)
-    except (ScenarioError, ParameterError, DataError, FileExistsError) as exc:
-        print(f"jobsim: error: {exc}", file=sys.stderr)
-        return 2
+    except UserError as exc:
+        return _fail(str(exc))
+    except OSError as exc:  # a file the user named or a folder to write: not a bug of ours
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}")
+    except KeyboardInterrupt:
+        print("jobsim: interrupted; no output was written (finished replications are kept: "
+              "run the same command again to resume)", file=sys.stderr)
+        return 130
+
+
+def _fail(message: str) -> int:
+    """Print a user error (every line of it) and return exit status 2."""
+    lines = message.splitlines() or [""]
+    text = "\n".join([f"jobsim: error: {lines[0]}", *(f"  {x}" for x in lines[1:])])
+    print(text, file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

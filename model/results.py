@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from model import data
+from model.errors import OutputError
 
 __all__ = ["Results", "judge_targets", "git_commit", "package_version", "atomic_dir",
-           "atomic_write"]
+           "atomic_write", "check_output_dir", "is_jobsim_output", "MARKER"]
 
 #: Plan targets the model measures, with the monthly column and how it is judged.
 MEASURED_TARGETS: dict[str, tuple[str, str]] = {
@@ -187,17 +188,18 @@ def _json_default(value: object) -> object:
     return str(value)
 
 
-def atomic_write(path: Path, text: str, *, durable: bool = False) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (no partial file).
+def atomic_write(path: Path, content: str | bytes, *, durable: bool = False) -> None:
+    """Write ``content`` to ``path`` through a temporary file and a rename (no partial file).
 
-    ``durable`` also flushes the file to disk before the rename (stores meant to survive a
-    crash, such as the resumable compare store).
+    The one atomic file writer of jobsim. ``durable`` also flushes the file to disk before the
+    rename (stores meant to survive a crash, such as the resumable compare store).
     """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content.encode("utf-8") if isinstance(content, str) else content)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -208,34 +210,86 @@ def atomic_write(path: Path, text: str, *, durable: bool = False) -> None:
         raise
 
 
+#: The file that marks a folder as written by jobsim (and so replaceable by jobsim).
+MARKER = ".jobsim-output"
+
+
+def is_jobsim_output(folder: Path) -> bool:
+    """Whether ``folder`` carries jobsim's marker (a ``manifest.json`` alone is not enough)."""
+    return (Path(folder) / MARKER).is_file()
+
+
+def check_output_dir(target: Path | str) -> Path:
+    """Fail now, before any work, if jobsim may not create or replace the folder ``target``.
+
+    Allowed: a path that does not exist (in a folder jobsim can write to), an empty folder, or a
+    folder jobsim made itself (it holds :data:`MARKER`). Anything else, a file or a user's
+    folder (even one that holds a ``manifest.json``), raises :class:`OutputError`.
+    """
+    target = Path(target)
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise OutputError(f"{target}: --out must be a folder, and this is a file or a link; "
+                          "choose another --out")
+    if target.is_dir():
+        try:
+            foreign = not is_jobsim_output(target) and any(target.iterdir())
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot read the --out folder ({exc.strerror})") from None
+        if foreign:
+            raise OutputError(f"{target}: exists, is not empty and is not a jobsim output folder "
+                              f"(no {MARKER} marker); jobsim never replaces such a folder; "
+                              "choose another --out")
+    parent = target.parent
+    probe = parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(f"{target}: {probe} is a file, so --out cannot be created there")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"{target}: no permission to write in {probe}; choose another --out")
+    return target
+
+
 class atomic_dir:  # noqa: N801 - used as a context manager, named like one
     """Build a directory in a temporary sibling and move it into place on success.
 
-    An existing target is replaced only if it holds a jobsim manifest (a previous output);
-    anything else is refused, so a typo in ``--out`` cannot delete a user's folder.
+    The folder gets jobsim's :data:`MARKER`. An existing target is replaced only if it is
+    empty or carries the marker (see :func:`check_output_dir`), so a typo in ``--out`` cannot
+    delete a user's folder.
     """
 
     def __init__(self, target: Path) -> None:
-        self.target = target
+        self.target = Path(target)
 
     def __enter__(self) -> Path:
-        if self.target.exists() and not (self.target / "manifest.json").is_file() and any(
-                self.target.iterdir()):
-            raise FileExistsError(
-                f"{self.target}: exists and is not a jobsim output folder; choose another --out")
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", dir=self.target.parent))
+        check_output_dir(self.target)
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.",
+                                             dir=self.target.parent))
+        except OSError as exc:
+            raise OutputError(f"{self.target}: cannot create the output folder "
+                              f"({exc.strerror or exc})") from None
         return self.tmp
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
             return
-        if self.target.exists():
-            old = self.target.with_name(f".{self.target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(self.target, old)
-            os.replace(self.tmp, self.target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(self.tmp, self.target)
+        try:
+            (self.tmp / MARKER).write_text(
+                json.dumps({"written_by": "jobsim", "version": package_version()}) + "\n",
+                encoding="utf-8")
+            os.chmod(self.tmp, 0o755)  # mkdtemp makes 0700; outputs are shared folders
+            check_output_dir(self.target)  # again: the folder may have changed meanwhile
+            if self.target.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.old.",
+                                            dir=self.target.parent))
+                os.replace(self.target, old)
+                os.replace(self.tmp, self.target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(self.tmp, self.target)
+        except BaseException:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
+import select
+import socket
+import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -16,9 +21,39 @@ from typing import Any, TypeVar
 
 from model.scenario import ScenarioError
 
-__all__ = ["Executor", "LocalExecutor", "DaskExecutor", "make_executor", "available_cores"]
+__all__ = ["Executor", "LocalExecutor", "DaskExecutor", "make_executor", "available_cores",
+           "ExecutorError", "check_executor_arguments", "check_scheduler_address"]
+
+
+class ExecutorError(ScenarioError):
+    """A bad ``--workers`` or ``--scheduler`` (a user error: exit status 2)."""
 
 T = TypeVar("T")
+
+
+def _exit_with(parent: int) -> None:
+    """Worker initialiser: end this worker as soon as the process that started it ends.
+
+    A pool's workers otherwise outlive a killed (SIGKILL) main process and sit idle holding
+    their memory. A daemon thread waits on the parent's pidfd (Linux) or polls it.
+    """
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(parent)
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])  # readable when the parent has ended
+        else:  # pragma: no cover - not Linux
+            while True:
+                try:
+                    os.kill(parent, 0)
+                except OSError:
+                    break
+                time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="jobsim-parent-watch", daemon=True).start()
 
 
 def available_cores() -> int:
@@ -68,7 +103,8 @@ class LocalExecutor(Executor):
             ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
             if "forkserver" in methods:
                 ctx.set_forkserver_preload(["model.compare.tasks"])
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                             initializer=_exit_with, initargs=(os.getpid(),))
         return self._pool
 
     def imap_unordered(self, fn: Callable[[T], Any], items: Iterable[T]) -> Iterator[tuple[T, Any]]:
@@ -112,7 +148,9 @@ class DaskExecutor(Executor):
     Its workers must be able to import jobsim and read the scenario files (a shared checkout).
     """
 
-    def __init__(self, address: str, timeout: float = 20.0) -> None:
+    def __init__(self, address: str, timeout: float = 10.0) -> None:
+        check_scheduler_address(address)
+        _probe(address, timeout)
         try:
             from dask.distributed import Client
         except ImportError as exc:  # pragma: no cover - a dependency
@@ -120,9 +158,9 @@ class DaskExecutor(Executor):
                                 "'dask[distributed]'") from exc
         try:
             self.client = Client(address, timeout=timeout, set_as_default=False)
-        except (OSError, TimeoutError) as exc:
-            raise ScenarioError(f"--scheduler {address}: cannot reach a Dask scheduler there "
-                                f"({exc})") from exc
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ExecutorError(f"--scheduler {address}: cannot reach a Dask scheduler there "
+                                f"within {timeout:g} s ({exc})") from None
         n = len(self.client.scheduler_info().get("workers", {}))
         self.description = f"Dask cluster at {address} ({n} workers)"
 
@@ -146,13 +184,47 @@ class DaskExecutor(Executor):
         self.client.close()
 
 
+_ADDRESS = re.compile(r"^(?:(tcp|tls|inproc|ucx|ws|wss)://)?(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+)"
+                      r":(\d{1,5})$")
+
+
+def check_scheduler_address(address: object) -> str:
+    """``address`` if it has the form of a Dask scheduler address (``tcp://host:port``)."""
+    match = _ADDRESS.match(address) if isinstance(address, str) else None
+    if match is None or not 1 <= int(match.group(3)) <= 65535:
+        raise ExecutorError(f"--scheduler {address!r}: not a Dask scheduler address; give "
+                            "one like tcp://127.0.0.1:8786")
+    return address
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Fail at once when nothing listens at a TCP scheduler address (Dask would retry)."""
+    match = _ADDRESS.match(address)
+    if match is None or match.group(1) not in (None, "tcp"):
+        return
+    host, port = match.group(2).strip("[]"), int(match.group(3))
+    try:
+        socket.create_connection((host, port), timeout=min(timeout, 5.0)).close()
+    except OSError as exc:
+        raise ExecutorError(f"--scheduler {address}: no Dask scheduler answers there "
+                            f"({exc.strerror or exc})") from None
+
+
+def check_executor_arguments(workers: object = None, scheduler: object = None) -> None:
+    """Check ``--workers`` and ``--scheduler`` without starting or reaching anything."""
+    if workers is not None and scheduler is not None:
+        raise ExecutorError("give either --workers (local processes) or --scheduler (Dask), "
+                            "not both")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise ExecutorError(f"--workers must be a whole number >= 1, got {workers!r}")
+    if scheduler is not None:
+        check_scheduler_address(scheduler)
+
+
 def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
     """A Dask executor when ``scheduler`` is given, else local processes."""
-    if workers is not None and scheduler is not None:
-        raise ScenarioError("give either --workers (local processes) or --scheduler (Dask), "
-                            "not both")
-    if workers is not None and workers < 1:
-        raise ScenarioError(f"--workers must be >= 1, got {workers}")
+    check_executor_arguments(workers, scheduler)
     if scheduler is not None:
         return DaskExecutor(scheduler)
     return LocalExecutor(workers)

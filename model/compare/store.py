@@ -2,27 +2,49 @@
 
 One JSON file per task, named by scenario, scenario hash and replicate
 (``<scenario>-<hash12>/r0007-<key>.json``), written to a temporary file and renamed into
-place: a file is either complete or absent, even after a kill. The key also covers the seed,
-the scale, the replicate's draws and the model's source hash, so a stored result is reused
-only when it would come out the same. Frames are stored as column lists of Python numbers
-(``json`` writes floats by ``repr``, which reads back exactly).
+place: a file is either complete or absent, even after a kill. The key covers everything
+that can change the numbers (the task: scenario content, seed, replicate, scale, draws, and
+the hash of the model's source and its numeric libraries).
+
+A stored file is trusted only after checking it: it carries the full task description and a
+SHA-256 checksum of its content, and it is used only if the checksum matches, the task is the
+one asked for, and every frame has the expected shape. Anything else (a corrupt, edited,
+truncated or copied file) is reported as a warning and recomputed, never used.
+
+Frames are stored as column lists of Python numbers (``json`` writes floats by ``repr``, which
+reads back exactly). One process at a time writes a store: :meth:`TaskStore.lock` takes an
+exclusive lock, and a second writer fails at once.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import math
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from model.compare.tasks import Task, TaskResult
+from model.compare.tasks import TARGET_FRAME_COLUMNS, Task, TaskResult
+from model.errors import OutputError
 from model.results import atomic_write
 
-__all__ = ["TaskStore", "frame_to_json", "frame_from_json"]
+__all__ = ["TaskStore", "frame_to_json", "frame_from_json", "StoreLocked"]
 
 _KINDS = {"f": "float64", "i": "int64", "u": "int64", "b": "bool"}
+_FORMAT = 2  # version of the file layout; another version is recomputed
+
+
+class StoreLocked(OutputError):
+    """Another process is writing the same task store."""
+
+
+class _Corrupt(Exception):
+    """A stored file that must not be used (the message says why)."""
 
 
 def frame_to_json(df: pd.DataFrame | None) -> dict[str, Any] | None:
@@ -35,6 +57,34 @@ def frame_to_json(df: pd.DataFrame | None) -> dict[str, Any] | None:
         "kinds": kinds,
         "data": [df[c].tolist() for c in df.columns],
     }
+
+
+def _check_frame(obj: Any, name: str, columns: list[str] | None = None,
+                 rows: int | None = None) -> None:
+    if not isinstance(obj, dict) or set(obj) != {"columns", "kinds", "data"}:
+        raise _Corrupt(f"'{name}' is not a stored table")
+    cols, kinds, data = obj["columns"], obj["kinds"], obj["data"]
+    if not (isinstance(cols, list) and isinstance(kinds, list) and isinstance(data, list)
+            and len(cols) == len(kinds) == len(data)):
+        raise _Corrupt(f"'{name}': columns, kinds and data do not match")
+    if columns is not None and cols != columns:
+        raise _Corrupt(f"'{name}': columns {cols} instead of {columns}")
+    lengths = {len(v) if isinstance(v, list) else -1 for v in data}
+    if len(lengths) > 1 or -1 in lengths:
+        raise _Corrupt(f"'{name}': columns of different lengths")
+    if rows is not None and lengths and lengths != {rows}:
+        raise _Corrupt(f"'{name}': {lengths.pop()} rows instead of {rows}")
+    for col, kind, values in zip(cols, kinds, data):
+        if not isinstance(col, str) or kind not in (*_KINDS, "O"):
+            raise _Corrupt(f"'{name}': column {col!r} has an unknown kind {kind!r}")
+        if kind == "f" and not all(v is None or (isinstance(v, (int, float))
+                                                 and not isinstance(v, bool)) for v in values):
+            raise _Corrupt(f"'{name}': column {col!r} holds something that is not a number")
+        if kind in ("i", "u") and not all(isinstance(v, int) and not isinstance(v, bool)
+                                          for v in values):
+            raise _Corrupt(f"'{name}': column {col!r} holds something that is not an integer")
+        if kind == "b" and not all(isinstance(v, bool) for v in values):
+            raise _Corrupt(f"'{name}': column {col!r} holds something that is not true/false")
 
 
 def frame_from_json(obj: dict[str, Any] | None) -> pd.DataFrame | None:
@@ -50,42 +100,137 @@ def frame_from_json(obj: dict[str, Any] | None) -> pd.DataFrame | None:
     return pd.DataFrame(cols, columns=obj["columns"])
 
 
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, allow_nan=True, separators=(",", ":")).encode()
+
+
+def _task_json(task: Task) -> dict[str, Any]:
+    """The task as JSON values (tuples become lists), the way it reads back from a file."""
+    return json.loads(json.dumps(task.__dict__, allow_nan=True, default=str))
+
+
+def _same_task(stored: Any, task: Task) -> bool:
+    if not isinstance(stored, dict):
+        return False
+    want = _task_json(task)
+    ignore = {"with_attribution", "path"}  # neither changes the replicate's own numbers
+    return ({k: v for k, v in stored.items() if k not in ignore}
+            == {k: v for k, v in want.items() if k not in ignore})
+
+
 class TaskStore:
-    """The per-task result files of one comparison, under ``root``."""
+    """The per-task result files of one comparison, under ``root``.
 
-    def __init__(self, root: Path) -> None:
+    ``warn`` receives one line per stored file that was found unusable (and is recomputed).
+    """
+
+    def __init__(self, root: Path, warn: Callable[[str], None] | None = None) -> None:
         self.root = Path(root)
+        self.warn = warn or (lambda message: None)
+        self._lock_fd: int | None = None
 
+    # -- locking ----------------------------------------------------------------------
+    def lock(self, what: str = "this task store") -> TaskStore:
+        """Take the store's exclusive lock, or raise :class:`StoreLocked` at once."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(f"{self.root}: cannot create the task store "
+                              f"({exc.strerror or exc})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreLocked(f"{what}: another jobsim process is writing to it ({self.root} "
+                              "is locked); wait for it to finish or choose another --out"
+                              ) from None
+        self._lock_fd = fd
+        return self
+
+    def unlock(self) -> None:
+        """Release the lock (closing the file releases it; so does the process ending)."""
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> TaskStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.unlock()
+
+    # -- files ------------------------------------------------------------------------
     def path(self, task: Task) -> Path:
         """Where the task's result lives."""
         folder = f"{task.scenario}-{task.scenario_hash[:12]}"
         return self.root / folder / f"r{task.replicate:04d}-{task.key}.json"
 
-    def load(self, task: Task) -> TaskResult | None:
-        """The stored result, if there is one that answers the task (with attribution if asked)."""
+    def _read(self, task: Task, months: int | None) -> TaskResult:
+        path = self.path(task)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _Corrupt(f"unreadable ({exc})") from None
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            raise _Corrupt("not valid JSON") from None
+        if not isinstance(obj, dict) or set(obj) != {"format", "task", "checksum", "payload"}:
+            raise _Corrupt("not a jobsim task file")
+        if obj["format"] != _FORMAT:
+            raise _Corrupt(f"file format {obj['format']!r}, not {_FORMAT}")
+        payload = obj["payload"]
+        digest = hashlib.sha256(_canonical({"task": obj["task"], "payload": payload}))
+        if digest.hexdigest() != obj["checksum"]:
+            raise _Corrupt("checksum mismatch (the file was changed after it was written)")
+        if not _same_task(obj["task"], task):
+            raise _Corrupt("it holds another task's result")
+        if not isinstance(payload, dict) or set(payload) != {"cpu_seconds", "monthly", "targets",
+                                                              "attribution"}:
+            raise _Corrupt("its content has the wrong shape")
+        _check_frame(payload["monthly"], "monthly", rows=months)
+        _check_frame(payload["targets"], "targets", columns=TARGET_FRAME_COLUMNS)
+        if payload["attribution"] is not None:
+            _check_frame(payload["attribution"], "attribution")
+        if not isinstance(payload["cpu_seconds"], (int, float)):
+            raise _Corrupt("'cpu_seconds' is not a number")
+        return TaskResult(monthly=frame_from_json(payload["monthly"]),
+                          targets=frame_from_json(payload["targets"]),
+                          attribution=frame_from_json(payload["attribution"]),
+                          cpu_seconds=float(payload["cpu_seconds"]))
+
+    def load(self, task: Task, months: int | None = None) -> TaskResult | None:
+        """The stored result if one answers the task (with attribution if asked), checked.
+
+        ``months``: the horizon, checked against the stored monthly table. A file that fails
+        a check is reported through ``warn`` and treated as absent.
+        """
         path = self.path(task)
         if not path.is_file():
             return None
         try:
-            obj = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None  # unreadable: run again (writes are atomic, so this is not expected)
-        if task.with_attribution and obj.get("attribution") is None:
+            result = self._read(task, months)
+        except _Corrupt as why:
+            self.warn(f"{path}: stored replication not used, it is recomputed: {why}")
             return None
-        return TaskResult(monthly=frame_from_json(obj["monthly"]),
-                          targets=frame_from_json(obj["targets"]),
-                          attribution=frame_from_json(obj.get("attribution")),
-                          cpu_seconds=float(obj.get("cpu_seconds", 0.0)))
+        if task.with_attribution and result.attribution is None:
+            return None
+        return result
 
-    def has(self, task: Task) -> bool:
-        """Whether a stored result answers the task."""
-        return self.load(task) is not None
+    def has(self, task: Task, months: int | None = None) -> bool:
+        """Whether a stored, checked result answers the task."""
+        return self.load(task, months) is not None
 
     def save(self, task: Task, result: TaskResult) -> Path:
-        """Write the result atomically; return its path."""
-        obj = {"task": {k: v for k, v in task.__dict__.items()},
-               "cpu_seconds": result.cpu_seconds,
-               **{name: frame_to_json(df) for name, df in result.frames().items()}}
+        """Write the result atomically, with its task and checksum; return its path."""
+        task_obj = _task_json(task)
+        payload = {"cpu_seconds": result.cpu_seconds,
+                   **{name: frame_to_json(df) for name, df in result.frames().items()}}
+        payload = json.loads(json.dumps(payload, allow_nan=True))  # as it reads back
+        checksum = hashlib.sha256(_canonical({"task": task_obj, "payload": payload}))
+        obj = {"format": _FORMAT, "task": task_obj, "checksum": checksum.hexdigest(),
+               "payload": payload}
         path = self.path(task)
         atomic_write(path, json.dumps(obj, allow_nan=True) + "\n", durable=True)
         return path

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import time
 from dataclasses import asdict, dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -30,24 +32,31 @@ __all__ = ["Task", "TaskResult", "run_one", "scenario_hash", "source_hash", "tas
            "TARGET_FRAME_COLUMNS"]
 
 _MODEL_DIR = Path(__file__).resolve().parent.parent
-# Files of model/compare that cannot change a number (everything but this module).
-_NO_NUMBERS = {"cli.py", "executors.py", "plots.py", "report.py", "store.py", "summarise.py",
-               "draws.py", "__init__.py"}
+#: Libraries whose version can change a number (the interpreter's is added).
+_NUMERIC_LIBRARIES = ("numpy", "numba", "pandas", "scipy", "statsmodels", "mesa")
 
 
 def source_hash() -> str:
-    """SHA-1 of the model's source and data: a stored replication is reused only if equal."""
+    """SHA-1 of everything a replication's numbers can depend on, besides its task.
+
+    Every file of the ``model`` package (code and data, no exception list: a file forgotten
+    in a list would let stale results be reused) and the versions of Python and the numeric
+    libraries. A stored replication is reused only if this is equal.
+    """
     h = hashlib.sha1()
     for path in sorted(_MODEL_DIR.rglob("*")):
         rel = path.relative_to(_MODEL_DIR)
-        if not path.is_file() or "__pycache__" in rel.parts or path.suffix == ".pyc":
+        if not path.is_file() or "__pycache__" in rel.parts or path.suffix in (".pyc", ".pyo"):
             continue
-        if rel.parts[0] == "compare" and rel.name in _NO_NUMBERS:
-            continue
-        if rel.parts[0] == "forecast":  # the macro path enters through the task, not the code
-            continue
-        h.update(str(rel).encode())
+        h.update(rel.as_posix().encode())
+        h.update(b"\0")
         h.update(path.read_bytes())
+    h.update(sys.version.encode())
+    for name in _NUMERIC_LIBRARIES:
+        try:
+            h.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=absent".encode())
     return h.hexdigest()
 
 

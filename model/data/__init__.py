@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from model.errors import UserError
+
 __all__ = [
     "DATA_DIR",
     "DataError",
@@ -95,7 +97,7 @@ KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-class DataError(ValueError):
+class DataError(UserError, ValueError):
     """A data file is missing, malformed, or lacks the value asked for.
 
     The message always names the file and the field (column, indicator or period).
@@ -210,8 +212,8 @@ def raw_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
         raise DataError(f"{path}: cannot be parsed as CSV ({exc})") from exc
     return frame.apply(lambda col: col.str.strip())
 

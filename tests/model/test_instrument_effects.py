@@ -68,7 +68,7 @@ def test_public_employment_services_ckw_2010(tmp_path, parameters):
 def test_hiring_subsidy_gross_effect(tmp_path, parameters):
     """CKW: private hiring subsidies, gross effect for participants +3 pp (0, +6), 1-2 years."""
     loaded = scenario(tmp_path, {"hiring_subsidy": {
-        "budget_yuan": 1e12, "take_up": TAKE_UP, "eligible_groups": [],
+        "budget_yuan": 1e12, "take_up": TAKE_UP, "eligible_groups": ["everyone"],
         "months": FIRST_MONTH}}, months=25, ppa=40, parameters=parameters)
     gaps = employment_gap(model_of(loaded, evaluate=True), (12, 24))
     assert_inside(*gaps[12], "hiring_subsidy.effect_pp_24m")
@@ -79,7 +79,7 @@ def test_public_welfare_posts_after_exit(tmp_path, parameters):
     """CKW: public employment programmes, effect after exit 0 pp (-3, +1). Posts last 12
     months, so 24 months after entry is 12 months after exit."""
     loaded = scenario(tmp_path, {"public_welfare_posts": {
-        "budget_yuan": 1e12, "take_up": TAKE_UP, "eligible_groups": [],
+        "budget_yuan": 1e12, "take_up": TAKE_UP, "eligible_groups": ["everyone"],
         "months": FIRST_MONTH}}, months=25, ppa=40, parameters=parameters)
     gaps = employment_gap(model_of(loaded, evaluate=True), (24,))
     assert_inside(*gaps[24], "public_welfare_posts.effect_pp_after_exit")
@@ -124,7 +124,7 @@ def test_training_in_lieu_of_work_prevents_separations(tmp_path, parameters):
     """Hiring-subsidy net share 0.25 (0.10, 0.50) applied to retention: while subsidised,
     participants separate at (1 - net share) of the controls' rate."""
     loaded = scenario(tmp_path, {"training_in_lieu_of_work": {
-        "budget_yuan": 1e12, "take_up": 0.3, "eligible_groups": [],
+        "budget_yuan": 1e12, "take_up": 0.3, "eligible_groups": ["everyone"],
         "months": ["2021-01", "2021-01"]}}, months=6, ppa=100, parameters=parameters)
     model = model_of(loaded, evaluate=True)
     model.step()

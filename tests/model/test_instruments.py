@@ -156,7 +156,7 @@ def test_unknown_instrument_and_group_are_named(tmp_path):
                                             r".settings.colour': unknown setting"):
         load_scenario(bad)
     bad.write_text(bad.read_text().replace("colour = 3", "net_share = 1.5"))
-    with pytest.raises(ScenarioError, match="hiring_subsidy.net_share' = 1.5 must lie in"):
+    with pytest.raises(ScenarioError, match=r"settings.net_share': 1.5 is outside \[0, 1\]"):
         load_scenario(bad)
     assert set(GROUP_NAMES) == {"graduate", "migrant", "poverty_alleviated", "fisherman",
                                 "veteran", "difficulty"}
