@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -33,7 +32,7 @@ import tomli_w
 
 from model import results as _results
 from model.runner import run_scenario
-from model.scenario import LoadedScenario, ScenarioError, load_scenario
+from model.scenario import LoadedScenario, ScenarioError, load_scenario, scenario_from_mapping
 
 __all__ = ["Scenario", "Results", "Comparison", "run", "compare", "ema_model", "ScenarioError",
            "HEADLINE_OUTCOMES"]
@@ -41,36 +40,7 @@ __all__ = ["Scenario", "Results", "Comparison", "run", "compare", "ema_model", "
 
 def _from_mapping(data: Mapping[str, Any], origin: str, base_dir: Path) -> LoadedScenario:
     """Validate a scenario mapping as a file would be (the scenario module's own function)."""
-    try:
-        from model.scenario import scenario_from_mapping
-    except ImportError:  # pragma: no cover - until the scenario module has it (branch i15)
-        return _from_mapping_via_file(data, origin, base_dir)
     return scenario_from_mapping(data, origin=origin, base_dir=base_dir)
-
-
-def _from_mapping_via_file(data: Mapping[str, Any], origin: str, base_dir: Path
-                           ) -> LoadedScenario:
-    """Stand-in for ``scenario_from_mapping``: the mapping as a file, loaded as files are."""
-    data = copy.deepcopy(dict(data))
-    table = data.get("scenario")
-    if isinstance(table, dict):
-        for key in ("parameters", "extends"):
-            value = table.get(key)
-            if isinstance(value, str) and value != "default":
-                table[key] = str((base_dir / value).resolve())
-    with tempfile.TemporaryDirectory(prefix="jobsim-scenario-") as tmp:
-        path = Path(tmp) / "scenario.toml"
-        try:
-            path.write_text(tomli_w.dumps(data), encoding="utf-8")
-        except (TypeError, ValueError) as exc:
-            raise ScenarioError(f"{origin}: not a scenario mapping: {exc}") from exc
-        try:
-            loaded = load_scenario(path)
-        except ScenarioError as exc:
-            message = str(exc).replace(str(path), origin)
-            message = re.sub(r"^(.*?), line \d+:", r"\1:", message)
-            raise ScenarioError(message) from None
-    return loaded.model_copy(update={"path": Path(origin)})
 
 
 def _question(text: str) -> str:
@@ -394,6 +364,7 @@ def _executor(executor: int | str | None) -> dict[str, Any]:
 
 def compare(scenarios: Sequence[Scenario | Path | str], *, replications: int = 20,
             executor: int | str | None = None, out: Path | str | None = None,
+            macro_draws: bool = True, parameter_draws: Path | str | bool | None = True,
             progress: bool = False, quiet: bool = True, **options: Any) -> Comparison:
     """Compare scenarios over replications, as ``jobsim compare`` does (same numbers).
 
@@ -407,9 +378,13 @@ def compare(scenarios: Sequence[Scenario | Path | str], *, replications: int = 2
         Local processes (``1`` = this process) or a Dask scheduler address; default: all CPUs.
     out : path, optional
         Also write the comparison folder there (report included).
+    macro_draws, parameter_draws :
+        Full uncertainty by default, as ``jobsim compare``: one forecast demand path and one
+        draw of the calibrated parameters per replicate (``parameter_draws=True``: from each
+        scenario's own fitted parameter file; a path: from that file; False: none).
     **options
         Passed to :func:`model.compare.run_compare`: ``seed``, ``persons_per_agent``,
-        ``attribution_replications``, and the uncertainty options.
+        ``attribution_replications``.
     """
     from model.compare.cli import run_compare
 
@@ -423,8 +398,13 @@ def compare(scenarios: Sequence[Scenario | Path | str], *, replications: int = 2
             else:
                 paths.append(s.to_toml(Path(tmp) / f"{s.name}.toml"))
         target = Path(out) if out is not None else Path(tmp) / "out"
+        command = ("jobsim.compare([" + ", ".join(s.name for s in given) + f"], replications="
+                   f"{replications}, macro_draws={macro_draws}, parameter_draws="
+                   f"{parameter_draws!s}" + "".join(f", {k}={v!r}" for k, v in options.items())
+                   + (f", executor={executor!r}" if executor is not None else "") + ")")
         inner = run_compare(paths, target, replications, progress=progress, quiet=quiet,
-                            **_executor(executor), **options)
+                            macro_draws=macro_draws, parameter_draws=parameter_draws,
+                            command=command, **_executor(executor), **options)
     return Comparison(inner.targets, inner.attribution, inner.monthly, inner.manifest, inner)
 
 

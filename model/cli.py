@@ -100,10 +100,10 @@ def _parser() -> argparse.ArgumentParser:
     dash = sub.add_parser("dashboard", help="local web app: move budgets, see P(targets met)")
     dash.add_argument("scenario", type=Path, nargs="?", default=None,
                       help="scenario TOML file (default scenarios/plan_2021.toml)")
-    dash.add_argument("--port", type=int, default=8765)
+    dash.add_argument("--port", type=_positive_int, default=8765)
     dash.add_argument("--host", default="127.0.0.1")
-    dash.add_argument("--replications", type=int, default=20)
-    dash.add_argument("--persons-per-agent", type=_positive_float, default=1000.0)
+    dash.add_argument("--replications", type=_positive_int, default=20)
+    dash.add_argument("--persons-per-agent", type=_scale, default=1000.0)
     return parser
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from model.api import Scenario
 from model.compare import plots
+from model.compare.cli import _own_fitted_file as own_fitted_file
 from model.compare.cli import plan_tasks
 from model.compare.executors import Executor
 from model.compare.comparison import build_comparison
@@ -36,9 +37,10 @@ class Settings:
     replications: int = 20
     persons_per_agent: float = 1000.0
     attribution_replications: int = 2
-    #: Full uncertainty, as ``make run``: forecast demand draws and calibrated parameter draws.
+    #: Full uncertainty, as ``jobsim compare``: forecast demand draws and draws of the
+    #: calibrated parameters from the scenario's own fitted parameter file.
     macro_draws: bool = True
-    parameter_draws: Path | None = _ROOT / "calibration" / "fitted" / "hunan_2020.toml"
+    parameter_draws: bool = True
 
     def compare_options(self) -> dict[str, Any]:
         """The same settings as :func:`model.api.compare` keywords."""
@@ -91,7 +93,8 @@ def evaluate(base: Scenario, budgets: dict[str, float], settings: Settings,
                            persons_per_agent=settings.persons_per_agent,
                            attribution_replications=settings.attribution_replications,
                            macro_draws=settings.macro_draws,
-                           parameter_file=settings.parameter_draws)
+                           parameter_files=[own_fitted_file(loaded) if settings.parameter_draws
+                                            else None])
         total = sum(task_cost(loaded, t.with_attribution) for t in tasks)
         done, by_replicate = 0, {}
         finished = (((t, run_one(t)) for t in tasks) if executor is None

@@ -81,8 +81,10 @@ def test_compare_equals_the_files_compare(plan, tmp_path):
     path = tmp_path / "variant.toml"
     path.write_text(text, encoding="utf-8")
     files = Scenario.from_toml(path).with_budgets(hiring_subsidy=3e8)
+    # the CLI's defaults: full uncertainty (macro and parameter draws), as the API's
     direct = run_compare([BASE, files.to_toml(tmp_path / "v2.toml")], tmp_path / "out",
-                         workers=1, quiet=True, **options)
+                         workers=1, quiet=True, macro_draws=True, parameter_draws=True,
+                         **options)
     pd.testing.assert_frame_equal(c.targets, direct.targets)
     saved = Comparison.load(c.save(tmp_path / "saved"))
     pd.testing.assert_frame_equal(saved.targets, c.targets, check_exact=False, rtol=1e-6, atol=1e-5)
