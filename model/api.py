@@ -476,7 +476,7 @@ def headline_outcomes(r: Results) -> dict[str, float]:
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars (what samplers hand over) as Python numbers, for validation."""
+    """Turn numpy scalars (what samplers hand over) into Python numbers, for validation."""
     if isinstance(value, np.generic):
         return value.item()
     return value

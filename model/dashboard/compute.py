@@ -19,8 +19,8 @@ from model.api import Scenario
 from model.compare import plots
 from model.compare.cli import _own_fitted_file as own_fitted_file
 from model.compare.cli import plan_tasks
-from model.compare.executors import Executor
 from model.compare.comparison import build_comparison
+from model.compare.executors import Executor
 from model.compare.tasks import run_one, task_cost
 from model.scenario import load_scenario
 

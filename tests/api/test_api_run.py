@@ -56,7 +56,8 @@ def test_zero_budget_is_the_scenario_without_the_instrument(plan):
 
 def test_results_save_load_and_excel(result, tmp_path):
     back = Results.load(result.save(tmp_path / "run"))
-    pd.testing.assert_frame_equal(back.monthly, result.monthly, check_exact=False, rtol=1e-6, atol=1e-5)
+    pd.testing.assert_frame_equal(back.monthly, result.monthly, check_exact=False,
+                                  rtol=1e-6, atol=1e-5)
     pd.testing.assert_frame_equal(back.targets, result.targets)
     xlsx = result.to_excel(tmp_path / "run.xlsx")
     sheets = pd.read_excel(xlsx, sheet_name=None)
