@@ -138,6 +138,7 @@ def rewrite_python(source: str, names: dict[str, str]) -> str:
                 old_len = len(next(t.string for t in line if t.start == start))
                 replacements[start] = (old_len, text)
             line = []
+    replacements.update(_bound_package_uses(tokens, names))
     if not replacements:
         return source
     starts = [0]
@@ -148,6 +149,36 @@ def rewrite_python(source: str, names: dict[str, str]) -> str:
     for (row, col), (length, text) in sorted(replacements.items(), reverse=True):
         at = starts[row - 1] + col
         out = out[:at] + text + out[at + length:]
+    return out
+
+
+def _bound_package_uses(tokens: list[tokenize.TokenInfo], names: dict[str, str]
+                        ) -> dict[tuple[int, int], tuple[int, str]]:
+    """``import model.runner`` binds the name ``model``: rewrite its uses (``model.runner.x``).
+
+    Only in a file that has such a plain import (no ``as``), and only where the name is
+    followed by ``.`` and one of the package's real submodules, and is not itself an attribute
+    (``self.model.runner`` stays).
+    """
+    code = [t for t in tokens if t.type not in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT,
+                                                 tokenize.DEDENT, tokenize.NEWLINE)]
+    bound = set()
+    for i, tok in enumerate(code[:-2]):
+        if tok.type == tokenize.NAME and tok.string == "import" and code[i + 1].string in \
+                PACKAGES and code[i + 2].string == ".":
+            j = i + 3
+            while j + 1 < len(code) and code[j + 1].string == ".":
+                j += 2
+            if j + 1 >= len(code) or code[j + 1].string != "as":
+                bound.add(code[i + 1].string)
+    out: dict[tuple[int, int], tuple[int, str]] = {}
+    for i, tok in enumerate(code[:-2]):
+        if tok.type != tokenize.NAME or tok.string not in bound:
+            continue
+        if i > 0 and code[i - 1].string in (".", "import", "from"):
+            continue  # an attribute, or the import statement itself (handled there)
+        if code[i + 1].string == "." and f"{tok.string}.{code[i + 2].string}" in names:
+            out[tok.start] = (len(tok.string), PACKAGES[tok.string][1])
     return out
 
 
