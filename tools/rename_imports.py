@@ -105,14 +105,19 @@ def _rewrite_import_line(tokens: list[tokenize.TokenInfo]) -> dict[tuple[int, in
         if head is not None and head.type == tokenize.NAME and head.string in PACKAGES:
             out[head.start] = PACKAGES[head.string][1]
         return out
-    # import X[.Y] [as Z], X2 ...: a name that starts a dotted module path
+    # import X[.Y] [as Z], X2 ...: a name that starts a dotted module path. A bare
+    # ``import model`` binds ``model`` to the package and code uses it as a value
+    # (``source_sha1(model)``): it becomes ``import jobsim as model``, the same binding.
     expect_module = True
-    for tok in names[1:]:
+    rest = names[1:]
+    for k, tok in enumerate(rest):
         if tok.type == tokenize.OP and tok.string == ",":
             expect_module = True
             continue
         if expect_module and tok.type == tokenize.NAME and tok.string in PACKAGES:
-            out[tok.start] = PACKAGES[tok.string][1]
+            nxt = rest[k + 1].string if k + 1 < len(rest) else ""
+            new = PACKAGES[tok.string][1]
+            out[tok.start] = new if nxt in (".", "as") else f"{new} as {tok.string}"
         expect_module = False
     return out
 
