@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench forecast optimise setup clean
+.PHONY: run test bench forecast optimise setup clean notebooks dashboard
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,15 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_speed.py
 	$(BIN)/python benchmarks/bench_full_scale.py
+
+# JupyterLab from the project's environment (the `notebooks` extra), on the notebooks folder.
+notebooks: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[notebooks]'
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+# The planner's dashboard on http://127.0.0.1:8765/ (Solara, offline; Ctrl-C stops it).
+dashboard: $(STAMP)
+	$(BIN)/jobsim dashboard
 
 forecast: $(STAMP)
 	$(BIN)/jobsim forecast --out out/forecast

@@ -138,6 +138,13 @@ def _parser() -> argparse.ArgumentParser:
     opt.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     opt.add_argument("--bounds", type=Path, default=None, help="bounds and settings TOML")
     opt.add_argument("--workers", type=_positive_int, default=None, help="local processes")
+    dash = sub.add_parser("dashboard", help="local web app: move budgets, see P(targets met)")
+    dash.add_argument("scenario", type=Path, nargs="?", default=None,
+                      help="scenario TOML file (default scenarios/plan_2021.toml)")
+    dash.add_argument("--port", type=_positive_int, default=8765)
+    dash.add_argument("--host", default="127.0.0.1")
+    dash.add_argument("--replications", type=_positive_int, default=20)
+    dash.add_argument("--persons-per-agent", type=_scale, default=1000.0)
     return parser
 
 
@@ -147,6 +154,12 @@ def _optimise(args: argparse.Namespace) -> int:
     run_optimise(args.scenario, args.budget, args.out, evaluations=args.evaluations,
                  seed=args.seed, resume=args.resume, bounds=args.bounds, workers=args.workers)
     return 0
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from model.dashboard.cli import run_dashboard
+
+    return run_dashboard(args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -226,7 +239,7 @@ def _effects(args: argparse.Namespace) -> int:
 
 COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast": _forecast,
             "effects": _effects, "nowcast": _nowcast,
-            "optimise": _optimise}
+            "optimise": _optimise, "dashboard": _dashboard}
 
 
 def main(argv: list[str] | None = None) -> int:

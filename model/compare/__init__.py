@@ -11,7 +11,27 @@ processes, Dask: one interface), ``store`` (finished replications on disk, for r
 ``cli`` (:func:`run_compare`).
 """
 
+import sys
+import types
+from typing import Any
+
 from model.compare.cli import run_compare
 from model.compare.comparison import Comparison
 
 __all__ = ["run_compare", "Comparison"]
+
+
+class _CallableModule(types.ModuleType):
+    """``jobsim.compare`` is this package *and* the API's ``compare(scenarios, ...)``.
+
+    Importing the package sets it as the parent's attribute, over the API function of the
+    same name; calling the package calls the function (:func:`model.api.compare`).
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from model.api import compare
+
+        return compare(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

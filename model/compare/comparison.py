@@ -64,6 +64,8 @@ class Comparison:
         folder = Path(folder)
         self.targets.to_csv(folder / "targets.csv", index=False, float_format="%.6f")
         self.attribution.to_csv(folder / "attribution.csv", index=False, float_format="%.6f")
+        summarise.write_excel(folder / "targets.xlsx", {"targets": self.targets})
+        summarise.write_excel(folder / "attribution.xlsx", {"attribution": self.attribution})
         self.monthly.to_parquet(folder / "monthly.parquet", index=False)
         for name, png in self.figures.items():
             (folder / f"{name}.png").write_bytes(png)

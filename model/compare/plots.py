@@ -24,7 +24,8 @@ import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
-__all__ = ["cjk_font", "fan_chart", "probability_chart", "attribution_chart", "TargetInfo"]
+__all__ = ["cjk_font", "fan_chart", "probability_chart", "attribution_chart", "TargetInfo",
+           "run_figure", "fan_figure"]
 
 #: Installed CJK families matplotlib may know, used when mplfonts is missing.
 _SYSTEM_CJK = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei",
@@ -229,3 +230,60 @@ def attribution_chart(attribution: pd.DataFrame, labels: dict[str, str]) -> byte
                      "(scenario minus scenario without the instrument)", fontsize=10)
         fig.tight_layout()
         return _png(fig)
+
+
+#: Headline monthly columns: (label, unit, scale, target line).
+_HEADLINE = {
+    "new_urban_jobs_cum": ("累计城镇新增就业 / cumulative new urban jobs", "万人 / 10,000 persons",
+                           1e4, 700_000.0),
+    "surveyed_unemployment_rate": ("城镇调查失业率 / surveyed urban unemployment rate", "%", 1.0,
+                                   5.5),
+}
+
+
+def run_figure(monthly: pd.DataFrame, targets: dict | None = None) -> plt.Figure:
+    """One run: cumulative new urban jobs and the surveyed rate by month, with the targets.
+
+    Returned open (for a notebook to show); the thresholds are the plan's, from ``targets``
+    when given (as :func:`model.results.judge_targets` returns them).
+    """
+    names = {"new_urban_jobs_cum": "new_urban_jobs",
+             "surveyed_unemployment_rate": "surveyed_urban_unemployment_rate"}
+    with plt.rc_context(_style()):
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
+        months = list(monthly["month"])
+        x = np.arange(len(months))
+        for ax, (column, (label, unit, scale, line)) in zip(axes, _HEADLINE.items()):
+            threshold = (targets or {}).get(names[column], {}).get("target") or line
+            ax.plot(x, monthly[column].to_numpy(dtype=float) / scale, color="#1F3A68", lw=1.6)
+            ax.axhline(float(threshold) / scale, color="#C44E52", lw=1.2)
+            ax.set_title(label, fontsize=9)
+            ax.set_ylabel(unit)
+            _month_ticks(ax, months)
+            ax.grid(axis="y", color="0.9", lw=0.6)
+        fig.tight_layout()
+    return fig
+
+
+def fan_figure(monthly: pd.DataFrame, scenarios: list[str],
+               column: str = "new_urban_jobs_cum") -> plt.Figure:
+    """All scenarios on one axis: median and 5–95% band of ``column`` over replications."""
+    label, unit, scale, line = _HEADLINE.get(column, (column, "", 1.0, None))
+    colours = plt.get_cmap("tab10")
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(7, 3.6))
+        months: list[str] = []
+        for k, name in enumerate(scenarios):
+            months, q = _bands(monthly[monthly["scenario"] == name], column)
+            x = np.arange(len(months))
+            ax.fill_between(x, q[0] / scale, q[4] / scale, color=colours(k), alpha=0.15, lw=0)
+            ax.plot(x, q[2] / scale, color=colours(k), lw=1.6, label=name)
+        if line is not None:
+            ax.axhline(line / scale, color="#C44E52", lw=1.2, ls="-")
+        _month_ticks(ax, months)
+        ax.set_ylabel(unit)
+        ax.set_title(f"{label}: median and 5–95%", fontsize=9)
+        ax.legend(fontsize=7, frameon=False)
+        ax.grid(axis="y", color="0.9", lw=0.6)
+        fig.tight_layout()
+    return fig

@@ -14,11 +14,15 @@ import base64
 import html
 import io
 import math
+import re
+from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from model.compare.plots import cjk_font
 
-__all__ = ["render_report"]
+__all__ = ["render_report", "scenario_question"]
 
 CSS = """
 body{font-family:"JobsimCJK","DejaVu Sans","Liberation Sans",Arial,sans-serif;max-width:1180px;
@@ -147,38 +151,52 @@ def _targets_rows(res: Any) -> str:
         if name != base:
             zh, _, en = label.partition(" / ")
             label = f"{zh}（年均）/ {en}, annual average"
-        digits = 2 if "rate" in name else 0
+        if "rate" in name:
+            fmt = lambda v: _num(v, 2) + "%"  # noqa: E731 - a local formatter
+        else:
+            fmt = lambda v: _num(v / 1e4, 2) + "万"  # noqa: E731
+        if name == "surveyed_urban_unemployment_rate":
+            label += " — P(met): annual mean and December both ≤ target; values: December"
+        elif name != base:
+            label += " — P(met): annual mean alone"
+        else:
+            label += " — P(met): share of replications meeting it (December value)"
         rows.append([(_esc(r["scenario"]), ""), (_esc(label), ""),
-                     (f"{_esc(comparison)} {_num(threshold, digits)}", ""),
-                     (_num(r["mean"], digits), ""), (_num(r["p05"], digits), ""),
-                     (_num(r["p50"], digits), ""), (_num(r["p95"], digits), ""),
+                     (f"{_esc(comparison)} {fmt(threshold)}", ""),
+                     (fmt(r["mean"]), ""), (fmt(r["p05"]), ""),
+                     (fmt(r["p50"]), ""), (fmt(r["p95"]), ""),
                      (_pct(r["prob_met"]), _cls(r["prob_met"]))])
-    header = ["情景 / scenario", "目标 / target", "目标值 / target value", "均值 / mean",
-              "p05", "p50", "p95", "达标概率 / P(met)"]
+    header = ["情景 / scenario", "目标 / target (how P(met) is judged)",
+              "目标值 / target value", "均值 / mean", "p05", "p50", "p95", "达标概率 / P(met)"]
     return _table(header, rows, left=2, table_id="targets")
 
 
 def _attribution_rows(res: Any) -> str:
     rows = []
     for _, r in res.attribution.iterrows():
+        cost = (f"{r['cost_per_job_yuan'] / 1e4:,.1f}" if r["attributable_new_urban_jobs_p05"] > 0
+                and math.isfinite(r["cost_per_job_yuan"]) else "–")
+        cost_e = (f"{r['cost_per_employed_yuan'] / 1e4:,.1f}"
+                  if math.isfinite(r["cost_per_employed_yuan"]) else "–")
         rows.append([(_esc(r["scenario"]), ""),
                      (_esc(res.instrument_labels.get(r["instrument"], r["instrument"])), ""),
-                     (_num(r["attributable_new_urban_jobs_mean"]), ""),
-                     (f"{_num(r['attributable_new_urban_jobs_p05'])} – "
-                      f"{_num(r['attributable_new_urban_jobs_p95'])}", ""),
-                     (_num(r["spending_yuan"] / 1e4), ""),
-                     (_num(r["cost_per_job_yuan"]) if r["attributable_new_urban_jobs_p05"] > 0
-                      else "–", ""),
-                     (_num(r["delta_urban_employed_mean"]), ""),
-                     (_num(r["cost_per_employed_yuan"]), ""),
-                     (str(int(r["replications"])), "")])
+                     (f"{r['attributable_new_urban_jobs_mean'] / 1e4:,.2f}",
+                      "mid" if r["attributable_new_urban_jobs_mean"] < 0 else ""),
+                     (f"{r['attributable_new_urban_jobs_p05'] / 1e4:,.2f} – "
+                      f"{r['attributable_new_urban_jobs_p95'] / 1e4:,.2f}", ""),
+                     (f"{r['spending_yuan'] / 1e8:,.2f}", ""),
+                     (cost, ""),
+                     (f"{r['delta_urban_employed_mean'] / 1e4:,.2f}", ""),
+                     (cost_e, ""),
+                     (str(int(r["replications"])), ""),
+                     (_esc(_gross_flow_note(r)), "")])
     header = ["情景 / scenario", "政策工具 / instrument",
-              "可归因新增就业<br>attributable new urban jobs<br>mean", "5–95%",
-              "支出（万元）<br>spending (10,000 yuan)",
-              "每个新增就业成本（元）<br>cost per job (yuan)",
-              "期末城镇就业增量<br>Δ urban employed, end",
-              "每个就业增量成本（元）<br>cost per employed (yuan)",
-              "重复次数<br>replications"]
+              "可归因新增就业（万人）<br>attributable new urban jobs (10,000)<br>mean", "5–95%",
+              "支出（亿元）<br>spending (100 million yuan)",
+              "每个新增就业成本（万元）<br>cost per job (10,000 yuan)",
+              "期末城镇就业增量（万人）<br>Δ urban employed, end (10,000)",
+              "每个就业增量成本（万元）<br>cost per employed (10,000 yuan)",
+              "重复次数<br>replications", "说明 / note"]
     return _table(header, rows, left=2, table_id="attribution")
 
 
@@ -209,9 +227,17 @@ def render_report(res: Any) -> str:
 per {m['persons_per_agent']:g} people. Horizon {_esc(m['horizon'])}. Uncertainty included:
 {_esc('; '.join(f'{a}: {b}' for a, b in m['uncertainty'].items()))}.</p>
 
+<h2 id="findings-h">结论 / What this comparison found</h2>
+{_findings(res)}
+<p class="note">Command: <code id="command">{_esc(_command(m))}</code></p>
+
 <h2 id="glance-h">结论一览 / At a glance</h2>
 {_glance(res)}
-<p class="note">Medians and 5–95% ranges over replications. The difference from
+<p class="note">达标概率 / P(met) = the share of replications meeting the target. New urban
+jobs: December's cumulative count ≥ 700,000. Surveyed rate: a joint test, the annual mean
+<b>and</b> December both ≤ 5.5% — so P(met) can be well below what the average rate alone
+suggests (the targets table gives the annual mean's own P(met)).
+Medians and 5–95% ranges over replications. The difference from
 {_esc(res.scenarios[0])} is taken replication by replication (same seed and replicate: common
 random numbers), so it is much tighter than the two ranges side by side.</p>
 
@@ -253,3 +279,170 @@ first year (docs/coverage.md).</p>
     return (f'<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">\n'
             f"<title>就业计划情景比较 / jobsim comparison</title>\n"
             f"<style>{font}{CSS}</style></head>\n<body>{body}</body></html>\n")
+
+
+def scenario_question(text: str) -> str:
+    """The question a scenario file's leading comments state (``# Question: ...``), or ''.
+
+    The comment block runs until the first line that is not a comment; the question is the
+    text after ``Question:`` (or ``Question answered:``) to the first ``?``.
+    """
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            break
+        lines.append(stripped.lstrip("#").strip())
+    block = " ".join(lines)
+    hit = re.search(r"Question(?: answered)?:\s*(.+?\?)", block)
+    return hit.group(1).strip() if hit else ""
+
+
+# -- findings: what the comparison found, per scenario, in words computed from the tables ------
+
+def _question_of(res: Any, scenario: str) -> str:
+    """The scenario file's stated question (its leading comments), '' if none or unreadable."""
+    for entry in res.manifest.get("scenarios", []):
+        if entry.get("name") == scenario:
+            try:
+                return scenario_question(Path(entry["path"]).read_text(encoding="utf-8"))
+            except (OSError, KeyError, UnicodeDecodeError):
+                return ""
+    return ""
+
+
+def _wan(persons: float, digits: int = 1) -> str:
+    """Persons in 万人 (10,000), signed where asked by the caller."""
+    return f"{persons / 1e4:,.{digits}f}万"
+
+
+def _likelihood(p: float) -> tuple[str, str]:
+    """Chinese and English words for a probability of meeting a target."""
+    if p >= 0.9:
+        return "很可能达标", "very likely met"
+    if p >= 0.5:
+        return "较可能达标", "more likely met than not"
+    if p > 0.1:
+        return "不太可能达标", "unlikely to be met"
+    return "几乎不可能达标", "almost certainly missed"
+
+
+def _row(t: pd.DataFrame, scenario: str, target: str) -> pd.Series | None:
+    key = (scenario, target)
+    return t.loc[key] if key in t.index else None
+
+
+def _why_lower(res: Any, scenario: str, ref: str, *, jobs: bool, rate: bool) -> list[str]:
+    """Reasons, from the attribution and monthly tables, why ``scenario`` trails ``ref``.
+
+    ``jobs``/``rate``: which target it scores lower on; the rate's reasons come first for it.
+    """
+    reasons: list[str] = []
+    a = res.attribution
+    part = a[a["scenario"] == scenario] if len(a) else a
+    if rate:
+        reasons += _rate_reasons(res, scenario, ref)
+    if len(part) and jobs:
+        negative = part[part["attributable_new_urban_jobs_mean"] < 0].sort_values(
+            "attributable_new_urban_jobs_mean")
+        for _, r in negative.head(3).iterrows():
+            label = res.instrument_labels.get(r["instrument"], r["instrument"])
+            employed = r["delta_urban_employed_mean"]
+            reasons.append(
+                f"{_esc(label)}: {_wan(r['attributable_new_urban_jobs_mean'], 2)} 城镇新增就业 / "
+                f"new urban jobs, {'+' if employed >= 0 else ''}{_wan(employed, 2)} "
+                f"期末城镇就业 / urban employed at the end of the year")
+    if len(part) and rate:
+        worse = part[part["delta_surveyed_rate_pp_mean"] >= 0.005].sort_values(
+            "delta_surveyed_rate_pp_mean", ascending=False)
+        for _, r in worse.head(2).iterrows():
+            label = res.instrument_labels.get(r["instrument"], r["instrument"])
+            reasons.append(f"{_esc(label)} 使年均调查失业率上升 / raises the surveyed rate's "
+                           f"annual mean by {r['delta_surveyed_rate_pp_mean']:+.2f} pp")
+    return reasons
+
+
+def _rate_reasons(res: Any, scenario: str, ref: str) -> list[str]:
+    """The surveyed rate against the reference: annual mean and December, by replicate."""
+    reasons = []
+    m = res.monthly
+    if len(m):
+        year = m.groupby(["scenario", "replicate"], sort=False)["surveyed_unemployment_rate"]
+        mean = year.mean()
+        dec = year.last()
+        if scenario in mean.index.get_level_values(0) and ref in mean.index.get_level_values(0):
+            d_mean = float((mean.loc[scenario] - mean.loc[ref]).mean())
+            d_dec = float((dec.loc[scenario] - dec.loc[ref]).mean())
+            if d_mean > 0 or d_dec > 0:
+                reasons.append(f"调查失业率高于 {_esc(ref)} / surveyed rate above {_esc(ref)}: "
+                               f"annual mean {d_mean:+.2f} pp, December {d_dec:+.2f} pp "
+                               f"(mean over replications, replicate by replicate)")
+    return reasons
+
+
+def _findings(res: Any) -> str:
+    """Per scenario: its question, and the answer the numbers give (bilingual)."""
+    t = res.targets.set_index(["scenario", "target"])
+    ref = res.scenarios[0]
+    ref_jobs = _row(t, ref, "new_urban_jobs")
+    ref_rate = _row(t, ref, "surveyed_urban_unemployment_rate")
+    items = []
+    for s in res.scenarios:
+        jobs, rate = _row(t, s, "new_urban_jobs"), _row(t, s, "surveyed_urban_unemployment_rate")
+        avg = _row(t, s, "surveyed_urban_unemployment_rate_annual_average")
+        if jobs is None or rate is None:
+            continue
+        question = _question_of(res, s)
+        zh_j, en_j = _likelihood(float(jobs["prob_met"]))
+        zh_r, en_r = _likelihood(float(rate["prob_met"]))
+        lines = [f"<b>{_esc(s)}</b>" + (f" — <i>Question: {_esc(question)}</i>" if question
+                                        else "")]
+        lines.append(
+            f"城镇新增就业 70万目标{zh_j} / the 700,000 new-urban-jobs target is {en_j}: "
+            f"P(met) {_pct(jobs['prob_met'])} (share of replications whose December cumulative "
+            f"count reaches 700,000), median {_wan(jobs['p50'])} "
+            f"[5–95%: {_wan(jobs['p05'])}–{_wan(jobs['p95'])}].")
+        avg_text = (f"; the annual mean alone is met in {_pct(avg['prob_met'])}, median "
+                    f"{avg['p50']:.2f}%" if avg is not None else "")
+        lines.append(
+            f"城镇调查失业率 5.5%目标{zh_r} / the surveyed-rate target (≤ 5.5%) is {en_r}: "
+            f"P(met) {_pct(rate['prob_met'])}, a joint test — the annual mean and December must "
+            f"both be at most 5.5%{avg_text}; December's median {rate['p50']:.2f}%.")
+        if s != ref and ref_jobs is not None and ref_rate is not None:
+            diff = res.differences.get(s)
+            lower_jobs = float(jobs["prob_met"]) < float(ref_jobs["prob_met"])
+            lower_rate = float(rate["prob_met"]) < float(ref_rate["prob_met"])
+            if diff is not None:
+                lines.append(
+                    f"与 {_esc(ref)} 相比 / against {_esc(ref)}: {diff[0] / 1e4:+,.1f}万 new urban "
+                    f"jobs [5–95%: {diff[1] / 1e4:+,.1f}, {diff[2] / 1e4:+,.1f}], P(met) "
+                    f"{_pct(jobs['prob_met'])} vs {_pct(ref_jobs['prob_met'])} (jobs) and "
+                    f"{_pct(rate['prob_met'])} vs {_pct(ref_rate['prob_met'])} (rate).")
+            if lower_jobs or lower_rate or (diff is not None and diff[0] < 0):
+                reasons = _why_lower(res, s, ref, jobs=lower_jobs or (
+                    diff is not None and diff[0] < 0), rate=lower_rate)
+                head = (f"为何低于 {_esc(ref)} / why it scores below {_esc(ref)}"
+                        + (": " if reasons else ": no single instrument explains it; the "
+                           "difference lies within the replications' spread."))
+                lines.append(head + ("<ul>" + "".join(f"<li>{r}</li>" for r in reasons)
+                                     + "</ul>" if reasons else ""))
+        items.append("<li>" + "<br>".join(lines) + "</li>")
+    return f'<ul id="findings">{"".join(items)}</ul>'
+
+
+def _gross_flow_note(row: pd.Series) -> str:
+    """Why an instrument's attributable new urban jobs are negative, from its own numbers."""
+    jobs, employed = row["attributable_new_urban_jobs_mean"], row["delta_urban_employed_mean"]
+    if not (math.isfinite(jobs) and jobs < 0):
+        return ""
+    if math.isfinite(employed) and employed > 0:
+        return (f"gross count {_wan(jobs, 2)} but +{_wan(employed, 2)} employed at year end: it "
+                "keeps people in work, so fewer separations need re-hiring (新增就业是毛流量)")
+    return (f"lowers both new jobs ({_wan(jobs, 2)}) and year-end employment "
+            f"({_wan(employed, 2)}) this year: participants leave search while in the "
+            "programme (lock-in), the return comes later")
+
+
+def _command(manifest: dict[str, Any]) -> str:
+    """The command that made the comparison, as recorded (with its flags)."""
+    return str(manifest.get("command", ""))

@@ -14,17 +14,21 @@
   employment at the end of the horizon.
 - ``monthly.parquet`` — every replication's monthly indicators, keyed by scenario and
   replicate.
+- ``targets.xlsx``, ``attribution.xlsx`` — the two tables as Excel workbooks
+  (:func:`write_excel`), for readers without a CSV habit.
 
 Percentiles are numpy's linear interpolation between order statistics.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 __all__ = ["TARGET_COLUMNS", "ATTRIBUTION_COLUMNS", "targets_table", "attribution_summary",
-           "monthly_frame", "AVERAGE_SUFFIX"]
+           "monthly_frame", "AVERAGE_SUFFIX", "write_excel"]
 
 TARGET_COLUMNS = ["scenario", "target", "mean", "p05", "p50", "p95", "prob_met"]
 ATTRIBUTION_COLUMNS = ["scenario", "instrument", "attributable_new_urban_jobs_mean",
@@ -108,3 +112,16 @@ def monthly_frame(monthly: dict[str, list[pd.DataFrame]]) -> pd.DataFrame:
             part.insert(0, "scenario", scenario)
             parts.append(part)
     return pd.concat(parts, ignore_index=True)
+
+
+def write_excel(path: Path | str, sheets: dict[str, pd.DataFrame]) -> Path:
+    """Write frames as the sheets of one ``.xlsx`` workbook (openpyxl).
+
+    The comparison writes it inside its atomic output folder (no partial file is ever seen).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    return path

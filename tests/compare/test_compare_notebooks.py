@@ -32,3 +32,21 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
               if o.get("output_type") == "error"]
     assert not errors
     assert os.environ["JOBSIM_NB_REPLICATIONS"] == "2"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_starts_with_the_analysts_question(path):
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(path, as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# ")
+    assert "**Question:" in first.source
+    text = "\n".join(c.source for c in nb.cells)
+    assert "being built" not in text
+
+
+def test_notebook_01_changes_a_budget_through_the_api():
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(ROOT / "notebooks" / "01_run_a_scenario.ipynb", as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "import jobsim" in code and ".with_budgets(" in code and "jobsim.run(" in code

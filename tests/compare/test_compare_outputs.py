@@ -98,3 +98,34 @@ def test_frames_round_trip_exactly():
                        "n": [1, 2], "ok": [True, False]})
     back = frame_from_json(json.loads(json.dumps(frame_to_json(df))))
     pd.testing.assert_frame_equal(back, df)
+
+
+def test_excel_tables_equal_the_csvs(small_comparison):
+    out, _ = small_comparison
+    for name in ("targets", "attribution"):
+        csv = pd.read_csv(out / f"{name}.csv")
+        xlsx = pd.read_excel(out / f"{name}.xlsx", sheet_name=name)
+        pd.testing.assert_frame_equal(xlsx, csv, check_dtype=False, atol=1e-6)
+
+
+def test_report_states_findings_definitions_and_command(small_comparison):
+    import re
+
+    out, comparison = small_comparison
+    html = (out / "report.html").read_text(encoding="utf-8")
+    findings = html[html.index('<ul id="findings">'):html.index("</ul>", html.index(
+        '<ul id="findings">'))]
+    for s in comparison.scenarios:
+        assert f"<b>{s}</b>" in findings
+    # plan_2021 states its question in its file; the report answers it
+    assert "Question: does the plan as written reach 700,000" in html
+    assert "a joint test" in findings and "annual mean and December" in findings
+    assert '<code id="command">jobsim compare ' in html
+    # no fractional persons: every person count in the tables is in 万 with at most 2 decimals
+    table = html[html.index('<table id="targets">'):html.index("</table>", html.index(
+        '<table id="targets">'))]
+    assert not re.search(r"\d{3},\d{3}\.\d", table)
+    attribution = comparison.attribution
+    negative = attribution[attribution["attributable_new_urban_jobs_mean"] < 0]
+    if len(negative):  # each negative gross-flow effect is explained next to it
+        assert "gross count" in html or "lowers both new jobs" in html
