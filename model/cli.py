@@ -61,6 +61,14 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--out", type=Path, required=True, help="fitted parameter file to write")
     cal.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     cal.add_argument("--workers", type=int, default=2)
+    val = sub.add_parser("validate", help="backcast the calibrated model against the record")
+    val.add_argument("config", type=Path, nargs="?", default=Path("calibration/hunan.toml"))
+    val.add_argument("--out", type=Path, required=True, help="output folder")
+    val.add_argument("--fitted", type=Path, default=Path("calibration/fitted/hunan_2020.toml"))
+    val.add_argument("--docs", type=Path, default=None, help="also write the page here")
+    val.add_argument("--draws", type=int, default=20)
+    val.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    val.add_argument("--workers", type=int, default=2)
     fc = sub.add_parser("forecast", help="forecast and backtest the headline series")
     fc.add_argument("--out", type=Path, required=True, help="output folder")
     fc.add_argument("--include-memory", action="store_true",
@@ -112,7 +120,14 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast": _forecast}
+def _validate(args: argparse.Namespace) -> int:
+    from calibration.validate_cli import main_validate
+
+    return main_validate(args)
+
+
+COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast": _forecast,
+            "validate": _validate}
 
 
 def main(argv: list[str] | None = None) -> int:
