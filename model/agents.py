@@ -167,11 +167,11 @@ class Firms:
         self.employment += added
         self.hires += added
 
-    def targets(self, demand_index: float) -> np.ndarray:
-        """Desired employment this month: base target scaled by labour demand, rounded."""
+    def targets(self, demand_index: float | np.ndarray) -> np.ndarray:
+        """Return desired employment: base target x labour demand (scalar or per firm), rounded."""
         return np.floor(self.base_target * demand_index + self.offset).astype(np.int64)
 
-    def vacancies(self, demand_index: float) -> np.ndarray:
+    def vacancies(self, demand_index: float | np.ndarray) -> np.ndarray:
         """Open vacancies per firm (zero for dead firms)."""
         gap = self.targets(demand_index) - self.employment
         return np.where(self.alive, np.maximum(gap, 0), 0)

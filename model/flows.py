@@ -35,6 +35,7 @@ from model.sorting import stable_argsort
 __all__ = ["MonthContext", "Effects", "hire_into_vacancies", "vacancy_slots", "cover_ui",
            "bernoulli_mask", "RETIRING", "demography", "firm_turnover", "separations",
            "rural_moves", "participation", "self_and_flexible_entry", "public_posts",
+           "firm_demand", "demand_layoffs",
            "leave_firm", "to_unemployed"]
 
 MONTHS_PER_YEAR = 12
@@ -58,7 +59,7 @@ class MonthContext:
     draws: Draws
     t: int  # month index within the horizon
     calendar_month: int  # 1..12
-    demand_index: float
+    demand_index: float | np.ndarray  # the macro index; per firm once labour costs act
     stripped: bool = False  # no entry, exit, demography or seasonality (steady-state tests)
     effects: Effects | None = None  # what instruments change this month (None: nothing)
     finding_rate: float = 0.0  # last month's matching rate of searchers (instruments read it)
@@ -72,15 +73,40 @@ class Effects:
 
     Arrays are allocated only when an instrument needs them and reset to 1 each month, so a
     scenario without instruments (or with zero budgets) runs the exact baseline arithmetic.
+
+    Worker arrays (length: worker capacity)
+
+    ``search_weight``
+        Weight in matching (1 = the group's own efficiency only).
+    ``separation_multiplier``
+        Multiplies the worker's layoff and quit hazards.
+
+    Firm arrays (length: firm capacity)
+
+    ``firm_layoff_multiplier``
+        Multiplies the firm's individual layoff hazard.
+    ``labour_cost``
+        Relative labour cost of the firm, 1 = unchanged (e.g. 0.95 after a 5% cut in employer
+        contributions). Desired employment is ``base x demand x labour_cost**eps`` with
+        ``eps = labour_demand.own_wage_elasticity`` (negative: cheaper labour, more of it),
+        so it moves both the firm's vacancies and the layoffs a fall in demand causes.
+    ``demand_layoff_multiplier``
+        Multiplies the layoffs that a fall of desired employment below employment causes at
+        the firm (1 = all the excess is shed at once, 0 = none). Workers kept are excess
+        labour: hoarded while the multiplier holds, they have no vacancy to refill, and the
+        firm sheds what is still in excess in the first month the multiplier is back at 1.
     """
 
     search_weight: np.ndarray | None = None  # workers: weight in matching
     separation_multiplier: np.ndarray | None = None  # workers: on layoff and quit hazards
     firm_layoff_multiplier: np.ndarray | None = None  # firms: on the layoff hazard
+    labour_cost: np.ndarray | None = None  # firms: relative labour cost (1 = unchanged)
+    demand_layoff_multiplier: np.ndarray | None = None  # firms: on demand-driven layoffs
 
     def reset(self) -> None:
         """Back to neutral at the start of a month."""
-        for arr in (self.search_weight, self.separation_multiplier, self.firm_layoff_multiplier):
+        for arr in (self.search_weight, self.separation_multiplier, self.firm_layoff_multiplier,
+                    self.labour_cost, self.demand_layoff_multiplier):
             if arr is not None:
                 arr.fill(1.0)
 
@@ -89,6 +115,16 @@ class Effects:
         if getattr(self, name) is None:
             setattr(self, name, np.ones(capacity, dtype=np.float64))
         return getattr(self, name)
+
+    def firm_array(self, name: str, capacity: int) -> np.ndarray:
+        """Return the named firm modifier, allocated (neutral) on first use."""
+        return self.worker_array(name, capacity)
+
+    def demand_factor(self, firms: Firms, elasticity: float) -> np.ndarray | None:
+        """Return ``labour_cost**elasticity`` per firm, or None when no labour cost is set."""
+        if self.labour_cost is None:
+            return None
+        return np.power(self.labour_cost[: firms.capacity], elasticity)
 
 
 def leave_firm(w: Workers, f: Firms, idx: np.ndarray) -> None:
@@ -245,7 +281,7 @@ def _shed(ctx: MonthContext, count: np.ndarray, purpose: int, flow: Flow) -> Non
 
 
 def firm_turnover(ctx: MonthContext) -> None:
-    """Firm exit (its workers are laid off), entry, and layoffs where demand fell.
+    """Firm exit (its workers are laid off) and entry (demand layoffs: :func:`separations`).
 
     A firm agent stands for ``persons_per_agent`` firms of its size (K). Each month a number
     of those K firms exits — K x ``firms.exit_rate`` in expectation, rounded without bias —
@@ -285,17 +321,48 @@ def firm_turnover(ctx: MonthContext) -> None:
             f.offset[new] = d.uniform(Purpose.FIRM_OFFSET, t, new)
             f.employment[new] = 0
             f.alive[new] = True
-    # Demand below employment: firms shed the excess at once.
+
+
+def firm_demand(ctx: MonthContext) -> float | np.ndarray:
+    """Return this month's multiplier of desired employment.
+
+    The macro index, times ``labour_cost**labour_demand.own_wage_elasticity`` per firm where
+    an instrument set a labour cost (the scalar itself otherwise: baseline arithmetic).
+    """
+    fx = ctx.effects
+    if fx is None or fx.labour_cost is None:
+        return ctx.demand_index
+    factor = fx.demand_factor(ctx.firms, float(ctx.params["labour_demand.own_wage_elasticity"]))
+    return ctx.demand_index * factor
+
+
+def demand_layoffs(ctx: MonthContext) -> None:
+    """Shed employment above desired employment.
+
+    At once, unless an instrument's ``demand_layoff_multiplier`` holds some of it: kept
+    workers stay excess labour and are shed in a later month if demand has not come back.
+    """
+    f = ctx.firms
     excess = np.maximum(f.employment - f.targets(ctx.demand_index), 0)
     excess[~f.alive] = 0
+    fx = ctx.effects
+    if fx is not None and fx.demand_layoff_multiplier is not None and excess.any():
+        # The firm's fixed rounding offset: unbiased across firms, no new draw.
+        mult = fx.demand_layoff_multiplier[: f.capacity]
+        excess = np.minimum(np.floor(excess * mult + f.offset), excess).astype(np.int64)
     if excess.any():
         _shed(ctx, excess, Purpose.DEMAND_LAYOFF_ORDER, Flow.DEMAND_LAYOFF)
 
 
 def separations(ctx: MonthContext) -> None:
-    """Layoffs (firm hazard by size class and sector), quits, seasonal migrant separations,
-    exits from self-employment and flexible work, and the end of public-post terms."""
+    """Separate workers from jobs.
+
+    Layoffs where demand fell below employment (:func:`demand_layoffs`), layoffs by firm
+    hazard (size class and sector), quits, seasonal migrant separations, exits from
+    self-employment and flexible work.
+    """
     w, f, p, d, t = ctx.workers, ctx.firms, ctx.params, ctx.draws, ctx.t
+    demand_layoffs(ctx)
     s = p["flows.separation_rate"]
     employed = ctx.ledger.members(State.EMPLOYED)
     firm = w.firm[employed]

@@ -5,9 +5,9 @@ Workers and firms are columnar agent sets (numpy arrays) built from the data
 
 1. demography — ageing, deaths, retirement at the statutory age, entry of 16-year-olds,
    graduates in June–July (a share directly employed, the rest searching);
-2. firm turnover — firm exit (its workers laid off), entry, layoffs where demand fell below
-   employment (demand follows the macro path);
-3. separations — layoffs by firm hazard (size class x sector), quits, Spring-Festival
+2. firm turnover — firm exit (its workers laid off), entry;
+3. separations — layoffs where desired employment (macro demand x labour-cost factor) fell
+   below employment, layoffs by firm hazard (size class x sector), quits, Spring-Festival
    separations of migrant workers, exits from self-employment and flexible work;
 4. public posts — terms end; the existing programme refills vacated posts;
 5. rural moves — rural workers start off-farm search (transfer); migrants return home;
@@ -149,6 +149,7 @@ class LabourMarket(mesa.Model):
         flows.firm_turnover(ctx)
         for instrument in self._active:
             instrument.before_separations(ctx, t)
+        ctx.demand_index = flows.firm_demand(ctx)  # labour costs set by instruments act
         flows.separations(ctx)
         flows.public_posts(ctx)
         flows.rural_moves(ctx)

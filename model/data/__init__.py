@@ -28,6 +28,7 @@ __all__ = [
     "national_annual",
     "national_monthly_surveyed",
     "national_ytd_new_urban_jobs",
+    "gdp_growth",
     "plan_targets",
     "policy_parameter",
     "raw_table",
@@ -78,6 +79,10 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "plan": "str", "indicator": "str", "target": "num?", "unit": "str?",
         "comparison": "str", "note": "str?",
     },
+    "gdp_growth.csv": {
+        "indicator": "str", "period": "str", "value": "num", "unit": "str", "flag": "flag",
+        "note": "str?", "source": "str?",
+    },
     "policy_parameters.csv": {
         "instrument": "str", "parameter": "str", "value": "str", "unit": "str",
         "period": "str", "flag": "flag", "note": "str?", "source": "str?",
@@ -92,6 +97,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "national_ytd_new_urban_jobs.csv": ("year", "through_month"),
     "plan_targets.csv": ("plan", "indicator"),
     "policy_parameters.csv": ("instrument", "parameter"),
+    "gdp_growth.csv": ("indicator", "period"),
 }
 
 
@@ -376,3 +382,24 @@ def policy_parameter(
     except ValueError as exc:
         raise DataError(f"{where}: value '{row['value']}' is not a single number") from exc
     return Quantity(value, unit, row["flag"], row["source"], row["note"])
+
+
+def gdp_growth(
+    indicator: str, *, include_memory: bool = False, data_dir: Path | None = None
+) -> pd.DataFrame:
+    """Rows of one real-GDP-growth indicator (percent): columns period, value, flag, source.
+
+    Periods are ``YYYY`` (a year), ``YYYY-MM..YYYY-MM`` (cumulative from January, or one
+    quarter for the ``_single_quarter`` indicators) or ``YYYY..YYYY`` (a span's average).
+    """
+    table = load_table("gdp_growth.csv", data_dir)
+    rows = table[table["indicator"] == indicator]
+    if not include_memory:
+        rows = rows[rows["flag"] != "M"]
+    if rows.empty:
+        raise DataError(f"gdp_growth.csv: indicator '{indicator}': no usable rows")
+    bad = rows["unit"] != "pct"
+    if bad.any():
+        raise DataError(f"gdp_growth.csv: indicator '{indicator}', period "
+                        f"'{rows['period'][bad].iloc[0]}': unit must be pct")
+    return rows[["period", "value", "flag", "source"]].reset_index(drop=True)
