@@ -135,7 +135,9 @@ def run_calibrate(config: Path, out: Path, resume: bool = False, workers: int = 
                    resume=resume) as ev:
         result = fit(cfg, ev, moments=moments)
         t0 = time.perf_counter()
-        prof = diagnostics.profiles(result, ev, method.profile_points)
+        prof = diagnostics.profiles(
+            result, ev, method.profile_points, method.profile_persons_per_agent,
+            method.global_replications if method.profile_persons_per_agent else None)
         result.timings["profiles_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         morris = (diagnostics.morris(result, ev, cfg) if method.morris_trajectories else None)

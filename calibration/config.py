@@ -144,6 +144,7 @@ class Method(BaseModel):
     diff_step: float = Field(default=0.02, gt=0, lt=0.5)
     se_replications: int = Field(default=16, ge=2, le=256)
     profile_points: int = Field(default=8, ge=0)
+    profile_persons_per_agent: float | None = Field(default=None, ge=1)  # default: the fit's
     morris_trajectories: int = Field(default=8, ge=0)
     morris_levels: int = Field(default=4, ge=2)
     sensitivity_seed: int = Field(default=2, ge=0)

@@ -21,7 +21,7 @@ def _macro(start: pd.Period, months: int) -> list[float]:
     except ImportError as exc:  # pragma: no cover - only before the macro module exists
         raise CalibrationConfigError(
             "simulation.demand = 'macro' needs model.macro (GDP growth to labour demand)") from exc
-    return [float(v) for v in macro.observed_demand_path(str(start), months)]
+    return [float(v) for v in macro.observed_demand(str(start), months)]
 
 
 def demand_path(cfg: LoadedConfig, start: pd.Period, months: int) -> tuple[float, ...]:

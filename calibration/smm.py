@@ -270,8 +270,8 @@ def fit(cfg: LoadedConfig, ev: Evaluator, *, moments: list[Moment] | None = None
         use_priors: bool | None = None, seed: int | None = None,
         start: np.ndarray | None = None, global_stage: bool | None = None,
         persons_per_agent: float | None = None, replications: int | None = None,
-        local_max_iterations: int | None = None, se_replications: int | None = None
-        ) -> FitResult:
+        local_max_iterations: int | None = None, se_replications: int | None = None,
+        demand: tuple[float, ...] | None = None) -> FitResult:
     """Fit the configuration's free parameters to its targets (or to ``data``).
 
     Parameters
@@ -294,11 +294,14 @@ def fit(cfg: LoadedConfig, ev: Evaluator, *, moments: list[Moment] | None = None
         Starting point of the simulated parameters (a warm start; default the base values).
     global_stage, persons_per_agent, replications, local_max_iterations, se_replications
         Override the configuration's settings (cheaper refits in validation).
+    demand : tuple of float, optional
+        Demand path of the run replacing the configured one (validation's strict oos fit).
     """
     m, sim = cfg.spec.method, cfg.spec.simulation
     moments = moments if moments is not None else build_targets(cfg)
     problem = Problem.from_config(cfg, moments, data=data, use_priors=use_priors)
-    spec = make_spec(cfg, moments, persons_per_agent or sim.persons_per_agent, seed)
+    spec = make_spec(cfg, moments, persons_per_agent or sim.persons_per_agent, seed,
+                     demand=demand)
     reps = replications or sim.replications
     se_reps = se_replications or m.se_replications
     timings: dict[str, float] = {}

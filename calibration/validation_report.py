@@ -142,7 +142,7 @@ def _plot_rates(bc: pd.DataFrame, path: Path) -> None:
     rates["when"] = pd.to_datetime(rates["year"].astype(str) + "-"
                                    + rates["indicator"].str[-2:] + "-15")
     for exp, c in (("in_sample", "tab:blue"), ("oos_2020", "tab:orange")):
-        sub = rates[rates["experiment"].str.startswith(exp[:3])].sort_values("when")
+        sub = rates[rates["experiment"] == exp].sort_values("when")
         if sub.empty:
             continue
         ax.fill_between(sub["when"], sub["p05"], sub["p95"], color=c, alpha=0.2)
@@ -216,7 +216,10 @@ def _page(bc: pd.DataFrame, meta: dict, bar_list: list[dict], cov: pd.DataFrame)
         f"at {meta['persons_per_agent']:g} persons per agent.",
         f"- **oos_{last}**: fitted on the targets of {first}–{last - 1} only (its own global "
         f"stage from the base values; nothing of {last} enters), then the run through {last} "
-        f"on its observed growth path; {opt['draws']} draws.",
+        f"on its observed growth path; {opt['draws']} draws. Strict: the employment-output "
+        f"elasticity too is estimated on China's record to {last - 1} ({meta['macro_oos']}). "
+        f"`oos_{last}_eta_full` is the same fit with the elasticity of the whole record, which "
+        f"saw China's {last}: shown for comparison, not scored.",
         f"- **loyo**: each year {first}–{last - 1} left out in turn; a local refit "
         f"warm-started from the full fit (which saw that year: a leak the refit does not fully "
         f"undo), at {opt['loyo_persons_per_agent']:g} persons per agent, "
@@ -241,8 +244,7 @@ def _page(bc: pd.DataFrame, meta: dict, bar_list: list[dict], cov: pd.DataFrame)
         "## Fits behind the experiments", "",
         "| fit | objective | dof | proxy gap (pp) |", "|---|---|---|---|",
         *[f"| {k} | {v['objective']:.4g} | {v['dof']} | "
-          + ("—" if v.get("gap") is None and not isinstance(v.get("gap"), float)
-             else f"{v['gap']:.3g}") + " |"
+          + ("—" if v.get("gap") is None else f"{v['gap']:.3g}") + " |"
           for k, v in meta["fits"].items()], "",
         "All rows are in `backcast.csv` (columns experiment, year, indicator, record, mean, "
         "p05, p10, p50, p90, p95); `coverage.csv` and `bars.json` beside it.", "",
@@ -250,8 +252,17 @@ def _page(bc: pd.DataFrame, meta: dict, bar_list: list[dict], cov: pd.DataFrame)
     return "\n".join(lines)
 
 
+def _fonts() -> None:
+    """Use the project's CJK font for the bilingual labels (model.compare.plots)."""
+    from model.compare.plots import cjk_font
+
+    family, _ = cjk_font()
+    plt.rcParams["font.family"] = ["DejaVu Sans"] + ([family] if family else [])
+
+
 def write_outputs(out: Path, backcast: pd.DataFrame, meta: dict, docs: Path | None) -> dict:
     """Write every output of a validation; returns their paths."""
+    _fonts()
     last = meta["years"][1]
     meta = {**meta, "out": out.as_posix()}
     backcast.to_csv(out / "backcast.csv", index=False, float_format="%.6g")

@@ -26,6 +26,7 @@ replications = 1
 seed = 5
 start = "2018-01"
 end = "2020-12"
+demand = "macro"
 
 [method]
 global_stage = false
@@ -137,7 +138,7 @@ def test_backcast_table_has_every_experiment_and_ordered_bands(validated):
     _, out, _ = validated
     bc = pd.read_csv(out / "backcast.csv")
     assert list(bc.columns) == COLUMNS
-    assert set(bc["experiment"]) == {"in_sample", "oos_2020", "loyo"}
+    assert set(bc["experiment"]) == {"in_sample", "oos_2020", "oos_2020_eta_full", "loyo"}
     assert set(bc.loc[bc["experiment"] == "in_sample", "year"]) == {2018, 2019, 2020}
     assert set(bc.loc[bc["experiment"] == "loyo", "year"]) == {2018, 2019}  # held-out years
     assert set(bc.loc[bc["experiment"] == "oos_2020", "year"]) == {2019, 2020}
