@@ -35,7 +35,7 @@ from model.sorting import stable_argsort
 __all__ = ["MonthContext", "Effects", "hire_into_vacancies", "vacancy_slots", "cover_ui",
            "bernoulli_mask", "RETIRING", "demography", "firm_turnover", "separations",
            "rural_moves", "participation", "self_and_flexible_entry", "public_posts",
-           "firm_demand", "demand_layoffs",
+           "firm_demand", "demand_layoffs", "hiring_climate", "displace", "leave_school",
            "leave_firm", "to_unemployed"]
 
 MONTHS_PER_YEAR = 12
@@ -65,6 +65,10 @@ class MonthContext:
     finding_rate: float = 0.0  # last month's matching rate of searchers (instruments read it)
     new_hires: list[np.ndarray] = field(default_factory=list)  # placed by instruments
     graduates: np.ndarray | None = None  # this month's entering graduates (the year's cohort)
+    #: (theta / theta_ref)**(1 - alpha): the job-finding rate's response to tightness, applied
+    #: to quits and to entry into start-ups and flexible work (1 when stripped).
+    climate: float = 1.0
+    theta_ref: float = 0.0  # tightness of the initial population (vacancies / unemployed)
 
 
 @dataclass
@@ -197,6 +201,7 @@ def demography(ctx: MonthContext) -> None:
     urban = rng.random(youth) < p["population.urban_share_of_inactive"]
     entrant_attributes(w, idx, age_years=16, urban=urban, college=False, groups=0, p=p, rng=rng)
     ctx.ledger.move(idx, State.INACTIVE, Flow.YOUTH_ENTRY)
+    leave_school(ctx)
 
     # Graduates (June-July): a share already has a job, the rest search.
     share = p["seasonality.graduate_entry_share"][ctx.calendar_month - 1]
@@ -208,23 +213,36 @@ def demography(ctx: MonthContext) -> None:
         entrant_attributes(w, idx, age_years=age_years, urban=True, college=True,
                            groups=int(Group.GRADUATE), p=p, rng=grng)
         direct = idx[grng.random(n_grad) < p["population.graduate_first_employment_rate"]]
+        # A job found before graduation (campus recruitment) fills an open vacancy: firms
+        # hire graduates out of their labour demand, never beyond it. Those without a
+        # vacancy search like the rest of the cohort.
         hired = hire_into_vacancies(ctx, direct, Purpose.DIRECT_HIRE_KEY)
-        # Jobs found before graduation (campus recruitment) need not wait for an open
-        # vacancy: the rest join a random college-segment firm, which grows by that job.
-        extra = np.setdiff1d(direct, hired, assume_unique=True)
-        firms = np.flatnonzero(ctx.firms.alive & (ctx.firms.segment == 1))
-        if extra.size and firms.size:
-            pick = ctx.draws.uniform(Purpose.GRADUATE_FIRM, ctx.t, extra)
-            chosen = firms[(pick * firms.size).astype(np.int64)]
-            w.firm[extra] = chosen
-            ctx.firms.hire(chosen)
-            ctx.firms.base_target += np.bincount(chosen, minlength=ctx.firms.capacity)
-            hired = np.sort(np.concatenate([hired, extra]))
         ctx.ledger.move(hired, State.EMPLOYED, Flow.GRADUATE_DIRECT_HIRE)
         cover_ui(ctx, hired)
         ctx.graduates = idx
         searching = np.setdiff1d(idx, hired, assume_unique=True)
         to_unemployed(ctx, searching, Flow.GRADUATE_ENTRY)
+
+
+def leave_school(ctx: MonthContext) -> None:
+    """Young people who did not go to college leave school at the college-entry age.
+
+    They entered at 16 as inactive (in school); at ``population.college_entry_age``, when
+    their college-going peers leave for college, the urban ones start searching and the rural
+    ones start rural work (from which the rural-transfer hazard moves them). Without this
+    exit every cohort of 16-year-olds stayed inactive for good (the inactive stock grew by
+    about 40% a year).
+    """
+    w = ctx.workers
+    inactive = ctx.ledger.members(State.INACTIVE)
+    age = int(ctx.params["population.college_entry_age"]) * MONTHS_PER_YEAR
+    leaving = inactive[w.age_months[inactive] == age]
+    if leaving.size == 0:
+        return
+    urban = w.urban[leaving]
+    to_unemployed(ctx, leaving[urban], Flow.SCHOOL_EXIT)
+    rural = leaving[~urban]
+    ctx.ledger.move(rural, State.RURAL_WORK, Flow.SCHOOL_EXIT)
 
 
 def cover_ui(ctx: MonthContext, hired: np.ndarray) -> None:
@@ -345,6 +363,11 @@ def demand_layoffs(ctx: MonthContext) -> None:
     f = ctx.firms
     excess = np.maximum(f.employment - f.targets(ctx.demand_index), 0)
     excess[~f.alive] = 0
+    # Labour hoarding: a firm lays off this share of its excess a month and keeps the rest
+    # (no vacancies while it has excess, so its own separations shrink it too).
+    share = 1.0 if ctx.stripped else float(ctx.params["labour_demand.excess_shed_share"])
+    if share < 1.0 and excess.any():
+        excess = np.minimum(np.floor(excess * share + f.offset), excess).astype(np.int64)
     fx = ctx.effects
     if fx is not None and fx.demand_layoff_multiplier is not None and excess.any():
         # The firm's fixed rounding offset: unbiased across firms, no new draw.
@@ -378,7 +401,10 @@ def separations(ctx: MonthContext) -> None:
         raise ValueError(f"{p.origin}: firms.exit_rate exceeds the layoff part of "
                          "flows.separation_rate")
     layoff_p = individual * relative
-    quit_p = s * (1 - p["flows.layoff_share_of_separations"])
+    ctx.climate = 1.0 if ctx.stripped else hiring_climate(ctx)
+    # Quits follow outside offers, whose arrival rate is the job-finding rate: they fall
+    # when the market is slack (and the replacement hires they cause with them).
+    quit_p = s * (1 - p["flows.layoff_share_of_separations"]) * ctx.climate
     fx = ctx.effects
     if fx is not None and fx.firm_layoff_multiplier is not None:
         layoff_p = layoff_p * fx.firm_layoff_multiplier[firm]
@@ -432,7 +458,10 @@ def rural_moves(ctx: MonthContext) -> None:
         w.state[:n], State.RURAL_WORK.value, w.age_months[:n], w.female[:n],
         p["population.retirement_age_female"] * MONTHS_PER_YEAR,
         p["population.retirement_age_male"] * MONTHS_PER_YEAR,
-        True, d.key(Purpose.RURAL_TRANSFER, t), d.threshold(p["rural.transfer_rate"]))
+        True, d.key(Purpose.RURAL_TRANSFER, t),
+        # Migrants move when urban jobs are to be had (Harris-Todaro): the transfer hazard
+        # follows the hiring climate, so urbanisation slows when urban labour demand does.
+        d.threshold(min(p["rural.transfer_rate"] * ctx.climate, 1.0)))
     to_unemployed(ctx, movers, Flow.RURAL_TRANSFER)
     w.transfer_pending[movers] = True
     w.groups[movers] |= np.uint8(Group.MIGRANT)
@@ -460,8 +489,9 @@ def participation(ctx: MonthContext) -> None:
                       p["population.retirement_age_female"] * MONTHS_PER_YEAR,
                       p["population.retirement_age_male"] * MONTHS_PER_YEAR, True)
     eligible = eligible[w.spell[eligible] >= 1]
-    to_unemployed(ctx, d.chance(Purpose.LF_ENTRY, t, eligible, p["flows.lf_entry_rate"]),
-                  Flow.LF_ENTRY)
+    # Entry into search follows the hiring climate (discouraged workers wait for better times).
+    rate = min(ctx.demography.lf_entry_rate * ctx.climate, 1.0)
+    to_unemployed(ctx, d.chance(Purpose.LF_ENTRY, t, eligible, rate), Flow.LF_ENTRY)
 
 
 def start_businesses(ctx: MonthContext, founders: np.ndarray, hires: float,
@@ -483,6 +513,39 @@ def start_businesses(ctx: MonthContext, founders: np.ndarray, hires: float,
     return new
 
 
+def hiring_climate(ctx: MonthContext) -> float:
+    """Return ``(theta / theta_ref)**(1 - alpha)``: the job-finding rate relative to the start.
+
+    ``theta`` is this month's vacancies (at this month's demand) per unemployed searcher,
+    ``theta_ref`` the initial population's; ``alpha`` the matching elasticity. 1 when the
+    reference is unknown (a context built outside the model).
+    """
+    if ctx.theta_ref <= 0:
+        return 1.0
+    u = ctx.ledger.members(State.UNEMPLOYED).size
+    v = float(ctx.firms.vacancies(ctx.demand_index).sum())
+    if u == 0:
+        return 1.0
+    return float((v / u / ctx.theta_ref) ** (1.0 - ctx.params["matching.elasticity"]))
+
+
+def displace(f: Firms, new: np.ndarray) -> None:
+    """Take new firms' desired employment out of the incumbents' (demand is given by output).
+
+    A start-up's hires serve demand that incumbents served before: desired employment of all
+    firms together is unchanged, so start-ups reallocate labour demand and never grow the
+    economy for good.
+    """
+    if new.size == 0:
+        return
+    added = float(f.base_target[new].sum())
+    incumbents = f.alive.copy()
+    incumbents[new] = False
+    total = float(f.base_target[incumbents].sum())
+    if total > added > 0:
+        f.base_target[incumbents] *= 1.0 - added / total
+
+
 def self_and_flexible_entry(ctx: MonthContext) -> tuple[np.ndarray, np.ndarray]:
     """Start-ups (each a new micro firm hiring) and flexible-work entry of searchers."""
     w, p = ctx.workers, ctx.params
@@ -490,11 +553,18 @@ def self_and_flexible_entry(ctx: MonthContext) -> tuple[np.ndarray, np.ndarray]:
     searching = searching[w.spell[searching] >= 1]
     if ctx.stripped:
         return searching[:0], searching[:0]
-    founders = ctx.draws.chance(Purpose.STARTUP, ctx.t, searching, p["flows.startup_rate"])
-    start_businesses(ctx, founders, p["firms.startup_hires_per_founder"],
-                     lambda new: ctx.draws.uniform(Purpose.FIRM_OFFSET, ctx.t, new))
+    # Entry into start-ups and flexible work meets the same demand as wage jobs: its hazard
+    # moves with tightness like the job-finding rate, so the flow follows U^a V^(1-a) and
+    # does not grow with unemployment alone in a downturn.
+    climate = ctx.climate
+    founders = ctx.draws.chance(Purpose.STARTUP, ctx.t, searching,
+                                min(p["flows.startup_rate"] * climate, 1.0))
+    new = start_businesses(ctx, founders, p["firms.startup_hires_per_founder"],
+                           lambda new: ctx.draws.uniform(Purpose.FIRM_OFFSET, ctx.t, new))
+    displace(ctx.firms, new)
     rest = np.setdiff1d(searching, founders, assume_unique=True)
-    flex = ctx.draws.chance(Purpose.FLEXIBLE_ENTRY, ctx.t, rest, p["flows.flexible_entry_rate"])
+    flex = ctx.draws.chance(Purpose.FLEXIBLE_ENTRY, ctx.t, rest,
+                            min(p["flows.flexible_entry_rate"] * climate, 1.0))
     ctx.ledger.move(flex, State.FLEXIBLE, Flow.FLEXIBLE_ENTRY)
     w.registered[flex] = False
     return founders, flex

@@ -104,6 +104,10 @@ class LabourMarket(mesa.Model):
             self.params, self.persons_per_agent, months, self.streams[Stream.POPULATION]
         )
         self.ledger = Ledger(self.workers)
+        # Tightness of the initial population, the reference of the hiring climate.
+        searchers = self.ledger.members(State.UNEMPLOYED).size
+        self.theta_ref = (float(self.firms.vacancies(1.0).sum()) / searchers
+                          if searchers else 0.0)
         self._stocks: np.ndarray | None = None  # last month's closing stocks open the next
         self.effects = Effects()
         self.finding_rate = float(self.params["flows.job_finding_rate"])
@@ -141,7 +145,7 @@ class LabourMarket(mesa.Model):
             demography=self.demography, rng=self.streams, draws=self.draws, t=t,
             calendar_month=period.month,
             demand_index=float(self.demand[t]), stripped=self.stripped,
-            effects=self.effects, finding_rate=self.finding_rate,
+            effects=self.effects, finding_rate=self.finding_rate, theta_ref=self.theta_ref,
         )
         self.ledger.begin_month(self._stocks)
         self.effects.reset()

@@ -15,7 +15,7 @@ quarter of the year before, hence the chaining by quarter.
 The elasticity, estimated from the record (:func:`estimate_elasticity`)
 ----------------------------------------------------------------------
 China's new urban jobs ``N`` against real GDP growth ``g``, 2012–2020, first differences:
-``d ln N_t = c + e * d g_t`` (OLS). ``e`` is the semi-elasticity of the gross flow of new
+``d ln N_t = c + e * d g_t`` (OLS, classical standard errors). ``e`` is the semi-elasticity of the gross flow of new
 urban jobs to one point of growth. A gross flow is not a stock: with separations unchanged
 by growth, one point of growth less removes ``e * N`` new jobs, which is the fall of
 employment; as a share of urban employment ``E`` that is ``e * N / E``. So the elasticity of
@@ -112,8 +112,6 @@ def annual_growth(region: str = "china", vintage: str = "plan_time") -> pd.Serie
 def estimate_elasticity(vintage: str = "plan_time",
                         years: tuple[int, ...] = ELASTICITY_YEARS) -> Elasticity:
     """Estimate the employment-output elasticity from China's record (module notes)."""
-    import statsmodels.api as sm  # only when estimating
-
     jobs = data.national_annual("new_urban_jobs_wan")  # persons; M-flagged years are NaN
     growth = annual_growth("china", vintage)
     rows = [(math.log(jobs[y]) - math.log(jobs[y - 1]), growth[y] - growth[y - 1])
@@ -124,14 +122,20 @@ def estimate_elasticity(vintage: str = "plan_time",
         raise data.DataError("gdp_growth.csv / national_annual.csv: fewer than three years "
                              "to estimate the employment-output elasticity from")
     dy, dg = (np.array(c, dtype=float) for c in zip(*rows))
-    fit = sm.OLS(dy, sm.add_constant(dg)).fit()
-    e, e_se = float(fit.params[1]), float(fit.bse[1])
+    # OLS with a constant, classical standard errors (closed form: no model fitting library
+    # at scenario time).
+    x = np.column_stack([np.ones_like(dg), dg])
+    beta, *_ = np.linalg.lstsq(x, dy, rcond=None)
+    resid = dy - x @ beta
+    sigma2 = float(resid @ resid) / (dy.size - 2)
+    cov = sigma2 * np.linalg.inv(x.T @ x)
+    e, e_se = float(beta[1]), float(np.sqrt(cov[1, 1]))
     ratio = (data.hunan("new_urban_jobs", "2017").value
              / data.hunan("urban_employed_persons", "2017").value)
     used = tuple(y for y in years if all(np.isfinite(jobs.get(k, np.nan)) for k in (y, y - 1)))
     return Elasticity(value=e * 100 * ratio, se=e_se * 100 * ratio, jobs_semi_elasticity=e,
                       jobs_se=e_se, jobs_to_employment=ratio, years=used, vintage=vintage,
-                      nobs=int(fit.nobs))
+                      nobs=int(dy.size))
 
 
 @lru_cache(maxsize=2)

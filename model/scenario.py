@@ -36,10 +36,9 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from model.params import DEFAULT_PARAMETERS, ParameterError, ParameterSet
 from model.policies import GROUP_NAMES, INSTRUMENT_DEFAULTS, KINDS, InstrumentSettings
@@ -70,18 +69,38 @@ class RunSettings(BaseModel):
 
 
 class Macro(BaseModel):
-    """The ``[macro]`` table: the exogenous labour-demand path.
+    """The ``[macro]`` table: the exogenous macro path, in output units.
 
-    ``source = "forecast"`` takes the no-new-policy path of :mod:`model.forecast.paths`
-    (backtested forecast of new urban jobs relative to the base year) times ``demand_index``
-    (so a shock can be laid over the forecast); ``"fixed"`` uses ``demand_index`` alone.
+    ``source = "forecast"`` (the default) takes real GDP growth from
+    :func:`model.forecast.paths.growth_path` — Hunan's observed path to 2020, the 2021
+    growth target after — and turns it into labour demand (the multiplier of firms'
+    desired employment) with the record's employment-output elasticity
+    (:mod:`model.macro`). ``[macro.gdp_growth]`` states growth itself, by year (``"2021"``)
+    or by quarter (``"2021-Q1"``, year-on-year, percent), over the forecast where given: a
+    scenario's own path or a shock in output units. ``elasticity`` replaces the estimate.
+    ``source = "fixed"`` uses ``demand_index`` alone: the desired-employment multiplier
+    itself (1 = the reference growth path; ``exp(elasticity x output gap)``, see
+    :func:`model.macro.demand_from_growth`). With ``"forecast"``, ``demand_index``
+    multiplies the growth-based index (1 leaves it as it is).
     """
 
     model_config = ConfigDict(extra="forbid")
 
     source: Literal["fixed", "forecast"] = "fixed"
     demand_index: PositiveFloat | list[PositiveFloat] = 1.0
+    gdp_growth: dict[str, float] = {}
+    elasticity: float | None = Field(default=None, gt=0, lt=5)
     description: str = ""
+
+    @field_validator("gdp_growth")
+    @classmethod
+    def _growth_periods(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, g in value.items():
+            if not re.fullmatch(r"\d{4}(-Q[1-4])?", key):
+                raise ValueError(f"period '{key}' is not 'YYYY' or 'YYYY-Qn'")
+            if not -100 < g < 100:
+                raise ValueError(f"growth {g} for '{key}' is not a percentage in (-100, 100)")
+        return value
 
 
 class InstrumentSpec(BaseModel):
@@ -198,14 +217,19 @@ class LoadedScenario(BaseModel):
     instruments: list = []  # (class, InstrumentSettings) pairs, resolved
 
     def demand_path(self) -> list[float]:
-        """The demand index per month of the horizon."""
-        d = self.spec.macro.demand_index
+        """Return the demand index per month of the horizon (no model is fitted here)."""
+        macro = self.spec.macro
+        d = macro.demand_index
         months = self.spec.scenario.months
         path = [float(d)] * months if not isinstance(d, list) else [float(x) for x in d]
-        if self.spec.macro.source == "forecast":
-            from model.forecast.paths import macro_path  # statsmodels only when asked
+        if macro.source == "forecast":
+            from model.forecast.paths import demand_path
 
-            base = macro_path(self.spec.scenario.start, months)["demand_index"].to_numpy()
+            try:
+                base = demand_path(self.spec.scenario.start, months, macro.gdp_growth,
+                                   elasticity=macro.elasticity)
+            except ValueError as exc:
+                raise ScenarioError(f"{self.path}: field 'macro.gdp_growth': {exc}") from exc
             if not np.all(np.isfinite(base)):
                 raise ScenarioError(f"{self.path}: field 'macro.source': the forecast gives no "
                                     "demand index for some months of the horizon")

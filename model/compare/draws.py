@@ -1,17 +1,22 @@
-"""Macro and parameter uncertainty for an ensemble: one draw per replicate, off by default.
+"""Macro and parameter uncertainty for an ensemble: one draw per replicate.
 
 DESIGN §4 combines three sources of uncertainty: stochastic (replications, always on),
-macro (forecast demand paths) and parameter (calibration uncertainty). The last two are
-drawn here, in the calling process, once per replicate, and travel inside the task — so a
-worker needs neither the forecast nor the calibration, and every scenario gets the same draw
-for the same replicate (common random numbers extend to the macro path and parameters).
+macro (growth and elasticity draws) and parameter (calibration uncertainty). The last two
+are drawn here, in the calling process, once per replicate, and travel inside the task — so
+a worker needs neither the forecast nor the calibration, and every scenario gets the same
+draw for the same replicate (common random numbers extend to the macro path and parameters).
+Which of them a run uses is the caller's switch (``jobsim compare``).
 
-- **Macro draws** (``macro_draws=True``): :func:`model.forecast.paths.macro_path` samples
-  demand paths from the forecast model chosen by the backtests. Replicate ``r`` runs on the
-  scenario's own demand path times ``draw_r / forecast mean``: the scenario keeps its level
-  (and any shock it states), the draw adds the forecast's uncertainty around it.
+- **Macro draws** (in output units): :func:`model.forecast.paths.growth_draws` draws the
+  employment-output elasticity from its estimate's normal approximation and the forecast
+  years' GDP growth around the scenario's own growth path (the 2021 target, or what the
+  scenario's ``[macro.gdp_growth]`` states), with the sd of a one-year-ahead growth forecast.
+  Replicate ``r`` runs on the scenario's own demand path times ``draw_r / mean``: the
+  scenario keeps its level (and any shock it states), the draw adds the uncertainty of the
+  growth forecast and of the elasticity around it. A scenario that fixes ``elasticity``
+  keeps it (only growth is drawn).
 - **Parameter draws** (``parameter_draws=FILE``, a fitted parameter file from
-  ``jobsim calibrate``): :func:`calibration.fitted.sample_parameters` draws from the fit's
+  ``jobsim calibrate``): :func:`model.posterior.sample_parameters` draws from the fit's
   normal approximation; replicate ``r`` runs with draw ``r`` of the calibrated parameters,
   except those the scenario overrides itself.
 """
@@ -38,19 +43,20 @@ def _derived_seed(seed: int, key: int) -> int:
 
 def macro_factors(loaded: LoadedScenario, replications: int, seed: int) -> list[list[float]]:
     """Per replicate, the factor each month's demand is multiplied by (draw / mean)."""
+    from model.forecast.paths import demand_path, growth_draws
+
+    run, macro = loaded.spec.scenario, loaded.spec.macro
+    growth = macro.gdp_growth if macro.source == "forecast" else {}
     try:
-        from model.forecast.paths import macro_path
-    except ImportError as exc:
-        raise ScenarioError("macro draws need model.forecast.paths (the forecast module), "
-                            "which is not available") from exc
-    run = loaded.spec.scenario
-    path = macro_path(run.start, run.months, draws=replications,
-                      seed=_derived_seed(seed, _MACRO_KEY))
-    mean = path["demand_index"].to_numpy(dtype=float)
+        mean = demand_path(run.start, run.months, growth, elasticity=macro.elasticity)
+        draws, _ = growth_draws(run.start, run.months, replications,
+                                _derived_seed(seed, _MACRO_KEY), growth,
+                                elasticity=macro.elasticity)
+    except ValueError as exc:
+        raise ScenarioError(f"{loaded.path}: macro draws: {exc}") from exc
     out = []
     for r in range(replications):
-        draw = path[f"demand_index_draw_{r}"].to_numpy(dtype=float)
-        factor = np.where(np.isfinite(draw) & np.isfinite(mean) & (mean > 0), draw / mean, 1.0)
+        factor = np.where(np.isfinite(draws[r]) & (mean > 0), draws[r] / mean, 1.0)
         out.append([float(x) for x in factor])
     return out
 
@@ -58,11 +64,8 @@ def macro_factors(loaded: LoadedScenario, replications: int, seed: int) -> list[
 def parameter_draws(loaded: LoadedScenario, fitted: Path, replications: int, seed: int
                     ) -> list[tuple[tuple[str, Any], ...]]:
     """Per replicate, the calibrated parameters' values in that draw (as overrides)."""
-    try:
-        from calibration.fitted import load_meta, sample_parameters
-    except ImportError as exc:
-        raise ScenarioError("parameter draws need the calibration package "
-                            "(calibration.fitted.sample_parameters)") from exc
+    from model.posterior import load_meta, sample_parameters
+
     fitted = Path(fitted)
     try:
         meta = load_meta(fitted)

@@ -1,77 +1,162 @@
-"""The no-new-policy macro path the agent-based model runs on.
+"""The no-new-policy macro path the agent-based model runs on, in output units.
 
 How the forecast meets the ABM
 ------------------------------
-The ABM (``model/labour_market.py`` and friends) simulates the *policy deltas*; what would
-happen to the labour market without new policy comes from here. :func:`macro_path` returns
-one row per simulated month with
+The macro driver is real GDP growth (:mod:`model.macro`). :func:`macro_path` returns one row
+per simulated month with
 
+``gdp_growth_pct``
+    Year-on-year real GDP growth of the month's quarter (percent): Hunan's observed path for
+    2014–2020 (:func:`model.macro.observed_growth`: 2020 by China's quarters plus the
+    Hunan-China differential, Hunan's quarters not being in the data), and for 2021 on the
+    growth target announced before the plan, Hunan's "7% or more" read as 7
+    (:func:`model.macro.growth_target_2021` says why). No later target was announced
+    before the plan: years after 2021 hold the 2021 value.
 ``demand_index``
-    Labour demand relative to the base year, 1.0 = no change. It is the forecast of annual
-    new urban jobs for the month's year divided by the last observed year's value (the base
-    year, 2020 in the shipped data). The forecasting model is the one chosen by the
-    rolling-origin backtest for that series (:mod:`model.forecast.pipeline`). For months in
-    years that have data the observed ratio is used (NaN if that year is missing).
+    Labour demand (the multiplier of firms' desired employment, 1 = the reference growth
+    path) from that growth path by :func:`model.macro.demand_from_growth`: the year before
+    the path's first month is on the reference path (the population's stocks describe that
+    state), the elasticity is the record's estimate (0.157, se 0.036).
 ``seasonal_unemployment_pp``
     The month's seasonal deviation of China's surveyed urban unemployment rate, in
     percentage points, from an unobserved-components model (local level plus fixed
     seasonal dummies that sum to zero over a year) fitted to the monthly series; the
     smoothed seasonal component gives one number per calendar month.
-``demand_index_draw_0 ...`` (when ``draws > 0``)
-    Sample paths of ``demand_index`` from the same model's forecast distribution: the state
-    at the end of the data is drawn from its filtered distribution and the model is run
-    forward (``simulate(anchor="end")``), so a path is coherent across years. An ensemble
-    gives replicate ``r`` the column ``demand_index_draw_r``; that is how macro uncertainty
-    enters alongside stochastic and parameter uncertainty (DESIGN §4).
+``demand_index_draw_0 ...``, ``gdp_growth_draw_0 ...`` (when ``draws > 0``)
+    Sample paths in output units (:func:`growth_draws`): each draw takes an elasticity from
+    its estimate's normal approximation (truncated at zero) and, for every forecast year,
+    growth = the previous forecast year's growth (the target for the first) + a normal
+    error with the sd of a one-year-ahead growth forecast (1.34 pp: the naive forecast's
+    RMSE on China 2010–2020, :func:`model.macro.growth_forecast_sd`), so the spread grows
+    with the horizon. Observed years keep their growth; their demand still varies with the
+    drawn elasticity. An ensemble gives replicate ``r`` draw ``r`` (DESIGN §4).
 
-A scenario may replace the path: any frame with the same index and columns will do, and
-:func:`with_shock` applies the common case, a demand shock over a window (e.g. an epidemic
-resurgence cutting demand by 10% for three months), to the mean and to every draw.
+:func:`with_shock` lays a demand shock over a window (a multiplier of demand, kept for
+scenarios stated in demand units); a shock in output units is a growth path
+(:func:`demand_path` with ``growth`` overrides).
 
 Assumptions (not data)
 ----------------------
-* Labour demand moves in proportion to new urban jobs; new urban jobs are a gross hiring
-  flow net of retirements, so this is a proxy, not a measure of vacancies.
-* The demand source is the **national** series: Hunan has only four annual values
-  (2014, 2017, 2018, 2020), too few to fit any model; Hunan is assumed to move with the
-  national ratio. Pass ``series="hunan_new_urban_jobs"`` to use Hunan's own (naive) path.
-* The index is a step function: a year's ratio applies to each of its months; within-year
-  timing is the ABM's business (its own seasonality of hiring and graduation).
+* Demand responds to the level of output relative to the reference path with one
+  employment-output elasticity, the same in every quarter; the index is a step function by
+  quarter (the data give quarters at best).
+* The growth target is the central forecast; its error is symmetric (module
+  :mod:`model.macro`).
 * Hunan's unemployment seasonality is assumed equal to the national one (no Hunan monthly
   surveyed rate is published in the data). With M-flagged months excluded, each calendar
   month rests on one or two observations, one of them often in 2020, so the seasonal
   pattern is rough; Spring-Festival and graduation peaks are what it should show.
-* Draws hold the model's parameters at their estimates: parameter uncertainty is not in
-  them, which understates spread for series this short.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from model import macro
 from model.data import DataError
-from model.forecast.models import fit_spec, uc_spec
-from model.forecast.pipeline import SeriesForecast, forecast_series
-from model.forecast.series import load_series
 
-__all__ = ["DEMAND_SERIES", "macro_path", "seasonal_unemployment", "with_shock"]
+__all__ = ["macro_path", "seasonal_unemployment", "with_shock", "growth_path", "demand_path",
+           "growth_draws", "LAST_OBSERVED_YEAR"]
 
-#: Series whose forecast drives ``demand_index`` (see the module notes).
-DEMAND_SERIES = "cn_new_urban_jobs"
 SEASONAL_SERIES = "cn_surveyed_unemployment_rate"
+#: The data stop here (the plan was drafted in early 2021).
+LAST_OBSERVED_YEAR = 2020
 
 
-@lru_cache(maxsize=8)
-def _demand(series: str, include_memory: bool) -> SeriesForecast:
-    # Cached: the ABM may ask for paths many times per process; the data do not change.
-    return forecast_series(load_series(series, include_memory=include_memory))
+def _index(start: str, months: int) -> pd.PeriodIndex:
+    if not isinstance(start, str) or len(start) != 7:
+        raise ValueError(f"macro_path: start '{start}' is not a month 'YYYY-MM'")
+    try:
+        first = pd.Period(start, freq="M")
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"macro_path: start '{start}' is not a month 'YYYY-MM'") from exc
+    if int(months) != months or months < 1:
+        raise ValueError(f"macro_path: months must be a positive integer, got {months}")
+    return pd.period_range(first, periods=int(months), freq="M", name="month")
+
+
+def growth_path(start: str, months: int,
+                growth: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Growth by year or quarter over the horizon: observed to 2020, the 2021 target after.
+
+    ``growth`` (``"YYYY"`` or ``"YYYY-Qn"`` keys) overrides the forecast where given: a
+    scenario's own path or shock in output units.
+    """
+    index = _index(start, months)
+    years = range(index[0].year, index[-1].year + 1)
+    observed = macro.observed_growth(min(years), LAST_OBSERVED_YEAR) if min(years) <= (
+        LAST_OBSERVED_YEAR) else {}
+    out = {k: v for k, v in observed.items() if int(k[:4]) in years}
+    target = macro.growth_target_2021("hunan")
+    for year in years:
+        if year > LAST_OBSERVED_YEAR:
+            out[str(year)] = target
+    for key, value in (growth or {}).items():
+        if int(str(key)[:4]) in years:
+            if len(str(key)) == 4:  # a year replaces its quarters
+                for q in range(1, 5):
+                    out.pop(f"{key}-Q{q}", None)
+            out[str(key)] = float(value)
+    return out
+
+
+def demand_path(start: str, months: int, growth: Mapping[str, float] | None = None, *,
+                elasticity: float | None = None) -> np.ndarray:
+    """Monthly demand index of :func:`growth_path` (no model fitting: safe at load time)."""
+    return macro.demand_from_growth(growth_path(start, months, growth), start, months,
+                                    elasticity=elasticity)
+
+
+def growth_draws(start: str, months: int, draws: int, seed: int,
+                 growth: Mapping[str, float] | None = None, *,
+                 elasticity: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sample demand and growth paths in output units (module notes).
+
+    ``elasticity`` holds the elasticity at that value (growth is still drawn).
+
+    Returns
+    -------
+    demand, growth : numpy.ndarray
+        Shape ``(draws, months)``: each draw's demand index and its growth (percent) by month.
+    """
+    if int(draws) != draws or draws < 0:
+        raise ValueError(f"macro_path: draws must be a non-negative integer, got {draws}")
+    index = _index(start, months)
+    base = growth_path(start, months, growth)
+    est = macro.employment_output_elasticity()
+    sd = macro.growth_forecast_sd()
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    future = sorted({int(k[:4]) for k in base if int(k[:4]) > LAST_OBSERVED_YEAR})
+    demand = np.empty((int(draws), index.size))
+    grow = np.empty((int(draws), index.size))
+    for d in range(int(draws)):
+        eta = est.value + est.se * rng.standard_normal()
+        while eta <= 0:  # truncated at zero: output never lowers labour demand
+            eta = est.value + est.se * rng.standard_normal()
+        if elasticity is not None:  # a scenario's own elasticity is held
+            eta = float(elasticity)
+        errors = np.cumsum(sd * rng.standard_normal(len(future)))
+        shift = dict(zip(future, errors))
+        path = {k: v + shift.get(int(k[:4]), 0.0) for k, v in base.items()}
+        demand[d] = macro.demand_from_growth(path, start, months, elasticity=eta)
+        grow[d] = _monthly_growth(path, index)
+    return demand, grow
+
+
+def _monthly_growth(path: Mapping[str, float], index: pd.PeriodIndex) -> np.ndarray:
+    return np.array([path.get(f"{p.year}-Q{p.quarter}", path.get(str(p.year), np.nan))
+                     for p in index])
 
 
 @lru_cache(maxsize=4)
 def _seasonal(include_memory: bool) -> tuple[float, ...]:
+    from model.forecast.models import fit_spec, uc_spec  # statsmodels only here
+    from model.forecast.series import load_series
+
     series = load_series(SEASONAL_SERIES, include_memory=include_memory)
     fitted = fit_spec(uc_spec("llevel", 12), series.y)
     if fitted is None:
@@ -106,7 +191,7 @@ def macro_path(
     *,
     draws: int = 0,
     seed: int = 0,
-    series: str = DEMAND_SERIES,
+    growth: Mapping[str, float] | None = None,
     include_memory: bool = False,
 ) -> pd.DataFrame:
     """Build the ABM's no-new-policy macro path, month by month.
@@ -118,19 +203,21 @@ def macro_path(
     months : int
         Number of months (>= 1).
     draws : int
-        Number of sampled demand paths to add as ``demand_index_draw_<i>`` columns.
+        Number of sampled paths to add as ``demand_index_draw_<i>`` and
+        ``gdp_growth_draw_<i>`` columns.
     seed : int
         Seed for the draws: ``np.random.default_rng(np.random.SeedSequence(seed))``.
-    series : str
-        Annual new-urban-jobs series that drives demand (see the module notes).
+    growth : mapping, optional
+        Growth overrides (``"YYYY"`` / ``"YYYY-Qn"`` -> percent), see :func:`growth_path`.
     include_memory : bool
-        Use M-flagged values in the underlying series.
+        Use M-flagged values in the seasonal series.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by a monthly ``PeriodIndex`` named ``month`` (prints as ``YYYY-MM``), with
-        ``demand_index``, ``seasonal_unemployment_pp`` and the draw columns.
+        ``demand_index``, ``seasonal_unemployment_pp``, ``gdp_growth_pct`` and the draw
+        columns.
 
     Raises
     ------
@@ -139,45 +226,19 @@ def macro_path(
     DataError
         The data cannot support the path.
     """
-    try:
-        first = pd.Period(start, freq="M")
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"macro_path: start '{start}' is not a month 'YYYY-MM'") from exc
-    if not isinstance(start, str) or len(start) != 7:
-        raise ValueError(f"macro_path: start '{start}' is not a month 'YYYY-MM'")
-    if int(months) != months or months < 1:
-        raise ValueError(f"macro_path: months must be a positive integer, got {months}")
+    index = _index(start, months)
     if int(draws) != draws or draws < 0:
         raise ValueError(f"macro_path: draws must be a non-negative integer, got {draws}")
-    index = pd.period_range(first, periods=int(months), freq="M", name="month")
-    fc = _demand(series, include_memory)
-    y = fc.series.y
-    observed = y.dropna()
-    base = float(observed.iloc[-1])
-    last_year = int(y.index[-1].year)
-    years = np.asarray(index.year)
-    steps = max(int(years.max()) - last_year, 0)
-
-    # Year -> level: observed for data years, forecast mean beyond; draws likewise.
-    level = {int(p.year): float(v) for p, v in y.items()}
-    if steps:
-        mean = fc.fitted.predict(steps)["mean"].to_numpy()
-        level.update({last_year + h + 1: float(mean[h]) for h in range(steps)})
+    path = growth_path(start, months, growth)
     out = pd.DataFrame(index=index)
-    out["demand_index"] = [level.get(int(yr), np.nan) / base for yr in years]
+    out["demand_index"] = macro.demand_from_growth(path, start, months)
     factor = seasonal_unemployment(include_memory=include_memory)
     out["seasonal_unemployment_pp"] = factor.reindex(index.month).to_numpy()
+    out["gdp_growth_pct"] = _monthly_growth(path, index)
     if draws:
-        rng = np.random.default_rng(np.random.SeedSequence(seed))
-        paths = fc.fitted.simulate(steps, int(draws), rng) if steps else np.empty((0, draws))
-        history = np.array([level.get(int(yr), np.nan) for yr in years])
-        future = years > last_year
-        ahead = years[future] - last_year - 1
-        columns = {}
-        for d in range(int(draws)):
-            column = history.copy()
-            column[future] = paths[ahead, d]
-            columns[f"demand_index_draw_{d}"] = column / base
+        demand, grow = growth_draws(start, months, int(draws), seed, growth)
+        columns = {f"demand_index_draw_{d}": demand[d] for d in range(int(draws))}
+        columns.update({f"gdp_growth_draw_{d}": grow[d] for d in range(int(draws))})
         out = pd.concat([out, pd.DataFrame(columns, index=index)], axis=1)
     return out
 

@@ -6,28 +6,38 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.forecast.paths import macro_path, seasonal_unemployment, with_shock
-from model.forecast.series import load_series
+from model import macro
+from model.forecast.paths import demand_path, macro_path, seasonal_unemployment, with_shock
 
 
 def test_path_shape_and_index():
     """The path has the promised columns and a monthly index."""
     path = macro_path("2021-01", 12)
-    assert list(path.columns) == ["demand_index", "seasonal_unemployment_pp"]
+    assert list(path.columns) == ["demand_index", "seasonal_unemployment_pp", "gdp_growth_pct"]
     assert isinstance(path.index, pd.PeriodIndex) and path.index.name == "month"
     assert [str(p) for p in path.index] == [f"2021-{m:02d}" for m in range(1, 13)]
     assert np.isfinite(path.to_numpy()).all()
 
 
-def test_demand_index_is_relative_to_the_base_year():
-    """The demand index is 1 in the base year and a ratio elsewhere."""
-    path = macro_path("2020-07", 18)
-    # 2020 is the base year: its months are exactly 1; later years come from the forecast.
-    assert (path.loc["2020-07":"2020-12", "demand_index"] == 1.0).all()
-    assert path.loc["2021-01":, "demand_index"].between(0.5, 1.5).all()
-    history = macro_path("2019-01", 1)["demand_index"].iloc[0]
-    y = load_series("cn_new_urban_jobs").y
-    assert history == pytest.approx(y["2019"] / y["2020"])
+def test_demand_index_is_output_based():
+    """Demand comes from growth: the 2021 target in 2021, 2020's quarters in 2020.
+
+    (It used to be a ratio of annual new urban jobs, a gross flow, scaling a stock.)
+    """
+    path = macro_path("2021-01", 12)
+    assert (path["gdp_growth_pct"] == macro.growth_target_2021()).all()
+    expected = macro.demand_from_growth({"2021": 7.0}, "2021-01", 12)
+    np.testing.assert_allclose(path["demand_index"], expected)
+    past = macro_path("2020-01", 12)
+    assert past["demand_index"].iloc[1] < past["demand_index"].iloc[-1] <= 1.0 + 1e-9
+    assert past["gdp_growth_pct"].iloc[0] < 0  # the first quarter of 2020
+
+
+def test_growth_overrides_state_a_shock_in_output_units():
+    """A quarter's growth below the target lowers that quarter's demand, not the year's."""
+    base = demand_path("2021-01", 12)
+    shock = demand_path("2021-01", 12, {"2021-Q1": -6.48})
+    assert np.all(shock[:3] < base[:3]) and np.all(shock[3:] == base[3:])
 
 
 def test_seasonal_pattern_sums_to_zero_and_is_repeated():
@@ -51,13 +61,20 @@ def test_draws_are_seeded_and_carry_uncertainty():
     assert not np.allclose(draws.to_numpy(), other[draws.columns].to_numpy())
     yearly = draws.groupby(draws.index.year).first()
     assert (yearly.std(axis=1).diff().dropna() > 0).all()  # spread grows with the horizon
-    assert (draws.groupby(draws.index.year).nunique() == 1).all().all()  # one value a year
+    growth = first[[f"gdp_growth_draw_{i}" for i in range(50)]]
+    assert (growth.groupby(growth.index.year).nunique() == 1).all().all()  # one value a year
+    sd = growth.iloc[0].std()
+    assert 0.5 * macro.growth_forecast_sd() < sd < 2 * macro.growth_forecast_sd()
 
 
-def test_draws_equal_history_in_data_years():
-    """In years with data every draw equals the observed ratio."""
-    path = macro_path("2020-12", 2, draws=3, seed=0)
-    assert (path.loc["2020-12"].filter(like="draw") == 1.0).all()
+def test_draws_keep_observed_growth():
+    """In years with data every draw keeps the observed growth (only the elasticity varies)."""
+    path = macro_path("2020-01", 13, draws=3, seed=0)
+    observed = path.loc["2020-01":"2020-12", "gdp_growth_pct"]
+    for d in range(3):
+        np.testing.assert_allclose(path.loc["2020-01":"2020-12", f"gdp_growth_draw_{d}"],
+                                   observed)
+    assert path.filter(like="demand_index_draw").loc["2020-02"].nunique() == 3
 
 
 def test_shock_overrides_mean_and_draws():

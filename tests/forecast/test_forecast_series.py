@@ -47,7 +47,7 @@ def test_missing_and_memory_months_stay_missing():
 def test_annual_series_keep_gaps_in_persons():
     """Annual series are in persons and keep their gaps."""
     cn = load_series("cn_new_urban_jobs").y
-    assert np.isnan(cn["2010"]) and np.isnan(cn["2014"])  # M-flagged years
+    assert np.isnan(cn["2010"]) and cn["2014"] == pytest.approx(13_220_000)  # 2010 is M
     assert cn["2020"] == pytest.approx(11_860_000)
     hunan = load_series("hunan_new_urban_jobs")
     assert hunan.y.notna().sum() == 4
