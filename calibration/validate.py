@@ -294,13 +294,15 @@ def _period_years(t) -> set[int]:
 class Options:
     """How much the validation computes (the small version in the tests sets all of them low)."""
 
-    draws: int = 20
+    draws: int = 16
     persons_per_agent: float | None = None  # ensembles (default: the configuration's)
-    oos_persons_per_agent: float | None = None  # the oos fit (default: the configuration's)
-    oos_replications: int | None = None
-    loyo_persons_per_agent: float = 400.0
+    # The oos fit: its own global stage as configured, the local stage and standard errors at
+    # this scale (a full second fit at 100 persons per agent would double the cost).
+    oos_persons_per_agent: float | None = 250.0
+    oos_replications: int | None = 3
+    loyo_persons_per_agent: float = 500.0
     loyo_replications: int = 2
-    loyo_iterations: int = 3
+    loyo_iterations: int = 2
     loyo_se_replications: int = 6
     loyo_draws: int = 12
     seed: int = 20210301

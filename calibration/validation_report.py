@@ -215,7 +215,10 @@ def _page(bc: pd.DataFrame, meta: dict, bar_list: list[dict], cov: pd.DataFrame)
         f"- **in_sample**: the full fit, the continuous run {first}–{last}; {opt['draws']} draws "
         f"at {meta['persons_per_agent']:g} persons per agent.",
         f"- **oos_{last}**: fitted on the targets of {first}–{last - 1} only (its own global "
-        f"stage from the base values; nothing of {last} enters), then the run through {last} "
+        f"stage from the base values as configured, then the local stage and standard errors at "
+        f"{opt['oos_persons_per_agent'] or meta['persons_per_agent']:g} persons per agent with "
+        f"{opt['oos_replications'] or 'the configured'} replications; nothing of {last} "
+        f"enters), then the run through {last} "
         f"on its observed growth path; {opt['draws']} draws. Strict: the employment-output "
         f"elasticity too is estimated on China's record to {last - 1} ({meta['macro_oos']}). "
         f"`oos_{last}_eta_full` is the same fit with the elasticity of the whole record, which "

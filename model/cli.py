@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--out", type=Path, required=True, help="output folder")
     val.add_argument("--fitted", type=Path, default=Path("calibration/fitted/hunan_2020.toml"))
     val.add_argument("--docs", type=Path, default=None, help="also write the page here")
-    val.add_argument("--draws", type=int, default=20)
+    val.add_argument("--draws", type=int, default=16)
     val.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     val.add_argument("--workers", type=int, default=2)
     fc = sub.add_parser("forecast", help="forecast and backtest the headline series")

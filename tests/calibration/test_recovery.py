@@ -51,7 +51,7 @@ def test_coarse_global_stage_agrees_with_default_scale(hunan_path):
     moments = build_targets(cfg)
     spec = make_spec(cfg, moments, cfg.spec.simulation.persons_per_agent)
     coarse = replace(spec, persons_per_agent=cfg.spec.method.global_persons_per_agent)
-    theta = [[0.016, 0.25, 2.5, 0.003, 0.003, 0.02]]
+    theta = [[0.016, 0.25, 2.5, 0.003, 0.003, 0.02, 0.5]]
     with Evaluator(workers=2, progress=False) as ev:
         fine = ev.moments(spec, theta, 2)[0]
         rough = ev.moments(coarse, theta, 6)[0]

@@ -119,7 +119,8 @@ sd = 0.3
 sd_basis = "test"
 """
 
-SMALL = Options(draws=4, loyo_draws=3, loyo_persons_per_agent=16000, loyo_replications=1,
+SMALL = Options(draws=4, loyo_draws=3, oos_persons_per_agent=16000, oos_replications=1,
+                loyo_persons_per_agent=16000, loyo_replications=1,
                 loyo_iterations=1, loyo_se_replications=2, seed=7)
 
 
