@@ -105,6 +105,7 @@ class Simulation(BaseModel):
     start: str = Field(default="2014-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     end: str = Field(default="2020-12", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
     demand: Literal["flat", "macro"] = "flat"
+    spin_up_months: int = Field(default=0, ge=0, le=120)
     demand_index: dict[str, float | list[float]] = {}
     demand_note: str = ""
     fixed: dict[str, float | int | bool | list[float]] = {}

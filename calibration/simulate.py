@@ -99,11 +99,17 @@ def make_spec(cfg: LoadedConfig, moments: list[Moment], persons_per_agent: float
         A target reads a month outside the simulated window.
     """
     sim = cfg.spec.simulation
-    start = pd.Period(sim.start, freq="M")
-    months = (pd.Period(sim.end, freq="M") - start).n + 1
-    path = tuple(demand) if demand is not None else demand_path(cfg, start, months)
+    first = pd.Period(sim.start, freq="M")
+    months = (pd.Period(sim.end, freq="M") - first).n + 1
+    path = tuple(demand) if demand is not None else demand_path(cfg, first, months)
     if len(path) != months:
         raise ValueError(f"demand path has {len(path)} months, the run {months}")
+    # Spin-up: the run starts earlier at reference demand (1.0) so that the undated initial
+    # stocks settle before the first target month; no target reads those months.
+    spin = sim.spin_up_months
+    start = first - spin
+    path = (1.0,) * spin + path
+    months += spin
     extract = []
     for m in moments:
         t = m.spec
@@ -122,7 +128,7 @@ def make_spec(cfg: LoadedConfig, moments: list[Moment], persons_per_agent: float
             hi = max(e.years) + 11 if e.years else 0
             if e.stock_from >= 0:
                 lo, hi = min(lo, e.stock_from), max(hi, e.stock_to - 1)
-            if lo < 0 or hi >= months:
+            if lo < spin or hi >= months:
                 raise ValueError(f"target '{m.name}' reads months outside the simulated window "
                                  f"{sim.start}..{sim.end}")
         extract.append(e)

@@ -36,7 +36,7 @@ from calibration.config import CalibrationConfigError, LoadedConfig, load_config
 from calibration.evaluator import Evaluator
 from calibration.fitted import load_meta
 from calibration.objective import Problem
-from calibration.simulate import Extractor, SimSpec, make_spec
+from calibration.simulate import Extractor, make_spec
 from calibration.smm import FitResult, fit
 from calibration.targets import build_targets
 from model import data
@@ -136,10 +136,11 @@ def _registered(period: str) -> float:
         return float("nan")
 
 
-def indicators(start: str, end: str) -> list[Indicator]:
+def indicators(start: str, end: str, spin_up_months: int = 0) -> list[Indicator]:
     """List the backcast's indicators of every year of the run with their records."""
-    p0 = pd.Period(start, freq="M")
-    years = range(p0.year, pd.Period(end, freq="M").year + 1)
+    first = pd.Period(start, freq="M")
+    p0 = first - spin_up_months  # offsets count from the run's first (spin-up) month
+    years = range(first.year, pd.Period(end, freq="M").year + 1)
     china = data.national_monthly_surveyed()
     ytd = data.national_ytd_new_urban_jobs()
     out: list[Indicator] = []
@@ -188,7 +189,7 @@ def _china_change(year: int) -> float:
 
 # -- ensembles ---------------------------------------------------------------------------------
 def elasticity_to(last_year: int | None):
-    """The employment-output elasticity estimated on China's record up to ``last_year``."""
+    """Estimate the employment-output elasticity on China's record up to ``last_year``."""
     from model import macro
 
     if last_year is None:
@@ -198,7 +199,7 @@ def elasticity_to(last_year: int | None):
 
 
 def demand_of(cfg: LoadedConfig, elasticity: float) -> tuple[float, ...]:
-    """The observed demand path of the configuration's run at a given elasticity."""
+    """Return the observed demand path of the configuration's run at a given elasticity."""
     from model import macro
 
     sim = cfg.spec.simulation
@@ -233,7 +234,9 @@ def ensemble_rows(ev: Evaluator, cfg: LoadedConfig, ens: Ensemble, rows: list[In
     theta, gaps = ens.draws(n, rng)
     paths, macro_note = _macro_paths(cfg, n, rng, elasticity_last_year)
     pb = ens.problem
-    tasks = [(replace(base, demand=paths[i]), tuple(theta[i, pb.sim_index]), i) for i in range(n)]
+    spin = (1.0,) * cfg.spec.simulation.spin_up_months
+    tasks = [(replace(base, demand=spin + paths[i]), tuple(theta[i, pb.sim_index]), i)
+             for i in range(n)]
     ev.stage(f"validate {experiment}: {n} draws", total=n)
     raw = ev.tasks(tasks)
     level = np.array([r.level for r in rows])
@@ -337,7 +340,7 @@ def run_validate(config: Path, out: Path, fitted: Path | None = None, workers: i
     timings: dict[str, float] = {}
     frames: list[pd.DataFrame] = []
     fits: dict[str, dict] = {}
-    rows = indicators(sim.start, sim.end)
+    rows = indicators(sim.start, sim.end, sim.spin_up_months)
     ppa = opt.persons_per_agent or sim.persons_per_agent
     with Evaluator(workers=workers, checkpoint=checkpoint, resume=resume, progress=progress,
                    fingerprint=hashlib.sha1(key.encode()).hexdigest()) as ev:

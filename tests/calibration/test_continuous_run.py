@@ -56,3 +56,20 @@ def test_proxy_gap_is_the_objective_minimiser(hunan_path):
     assert used == gap
     np.testing.assert_allclose(adjusted[pb.gapped], scaled[pb.gapped] - gap)
     assert pb.n_rows == int(pb.fit.sum()) + len(pb.priors) + 1
+
+
+def test_spin_up_months_run_first_and_are_never_read(make_tiny):
+    cfg = load_config(make_tiny(replace={'start = "2017-01"': 'start = "2017-01"\n'
+                                         'spin_up_months = 12'}))
+    moments = build_targets(cfg)
+    spec = make_spec(cfg, moments, 16000)
+    assert spec.start == "2016-01" and spec.months == 48
+    assert spec.demand[:12] == (1.0,) * 12  # reference demand while the stocks settle
+    frame, stock = run_path(spec, _params(spec, (0.014, 0.2)), 0)
+    by_name = {m.name: e for m, e in zip(moments, spec.extract)}
+    jobs = frame["new_urban_jobs"].to_numpy()
+    assert extract(by_name["jobs_2017"], frame, stock) == pytest.approx(jobs[12:24].sum())
+    early = load_config(make_tiny(replace={'start = "2017-01"': 'start = "2018-01"\n'
+                                           'spin_up_months = 12'}))
+    with pytest.raises(ValueError, match="outside the simulated window"):
+        make_spec(early, build_targets(early), 16000)  # jobs_2017 falls in the spin-up
