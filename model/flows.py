@@ -35,7 +35,7 @@ from model.sorting import stable_argsort
 __all__ = ["MonthContext", "Effects", "hire_into_vacancies", "vacancy_slots", "cover_ui",
            "bernoulli_mask", "RETIRING", "demography", "firm_turnover", "separations",
            "rural_moves", "participation", "self_and_flexible_entry", "public_posts",
-           "firm_demand", "demand_layoffs", "hiring_climate", "displace", "leave_school",
+           "firm_demand", "demand_layoffs", "hiring_climate", "displace",
            "leave_firm", "to_unemployed"]
 
 MONTHS_PER_YEAR = 12
@@ -66,9 +66,10 @@ class MonthContext:
     new_hires: list[np.ndarray] = field(default_factory=list)  # placed by instruments
     graduates: np.ndarray | None = None  # this month's entering graduates (the year's cohort)
     #: (theta / theta_ref)**(1 - alpha): the job-finding rate's response to tightness, applied
-    #: to quits and to entry into start-ups and flexible work (1 when stripped).
+    #: to entry into start-ups, flexible work and search, and to rural transfer (1 stripped).
     climate: float = 1.0
     theta_ref: float = 0.0  # tightness of the initial population (vacancies / unemployed)
+    theta: float = 0.0  # this month's tightness (vacancies / unemployed), set by hiring_climate
 
 
 @dataclass
@@ -201,7 +202,6 @@ def demography(ctx: MonthContext) -> None:
     urban = rng.random(youth) < p["population.urban_share_of_inactive"]
     entrant_attributes(w, idx, age_years=16, urban=urban, college=False, groups=0, p=p, rng=rng)
     ctx.ledger.move(idx, State.INACTIVE, Flow.YOUTH_ENTRY)
-    leave_school(ctx)
 
     # Graduates (June-July): a share already has a job, the rest search.
     share = p["seasonality.graduate_entry_share"][ctx.calendar_month - 1]
@@ -222,27 +222,6 @@ def demography(ctx: MonthContext) -> None:
         ctx.graduates = idx
         searching = np.setdiff1d(idx, hired, assume_unique=True)
         to_unemployed(ctx, searching, Flow.GRADUATE_ENTRY)
-
-
-def leave_school(ctx: MonthContext) -> None:
-    """Young people who did not go to college leave school at the college-entry age.
-
-    They entered at 16 as inactive (in school); at ``population.college_entry_age``, when
-    their college-going peers leave for college, the urban ones start searching and the rural
-    ones start rural work (from which the rural-transfer hazard moves them). Without this
-    exit every cohort of 16-year-olds stayed inactive for good (the inactive stock grew by
-    about 40% a year).
-    """
-    w = ctx.workers
-    inactive = ctx.ledger.members(State.INACTIVE)
-    age = int(ctx.params["population.college_entry_age"]) * MONTHS_PER_YEAR
-    leaving = inactive[w.age_months[inactive] == age]
-    if leaving.size == 0:
-        return
-    urban = w.urban[leaving]
-    to_unemployed(ctx, leaving[urban], Flow.SCHOOL_EXIT)
-    rural = leaving[~urban]
-    ctx.ledger.move(rural, State.RURAL_WORK, Flow.SCHOOL_EXIT)
 
 
 def cover_ui(ctx: MonthContext, hired: np.ndarray) -> None:
@@ -402,9 +381,7 @@ def separations(ctx: MonthContext) -> None:
                          "flows.separation_rate")
     layoff_p = individual * relative
     ctx.climate = 1.0 if ctx.stripped else hiring_climate(ctx)
-    # Quits follow outside offers, whose arrival rate is the job-finding rate: they fall
-    # when the market is slack (and the replacement hires they cause with them).
-    quit_p = s * (1 - p["flows.layoff_share_of_separations"]) * ctx.climate
+    quit_p = s * (1 - p["flows.layoff_share_of_separations"])
     fx = ctx.effects
     if fx is not None and fx.firm_layoff_multiplier is not None:
         layoff_p = layoff_p * fx.firm_layoff_multiplier[firm]
@@ -490,7 +467,7 @@ def participation(ctx: MonthContext) -> None:
                       p["population.retirement_age_male"] * MONTHS_PER_YEAR, True)
     eligible = eligible[w.spell[eligible] >= 1]
     # Entry into search follows the hiring climate (discouraged workers wait for better times).
-    rate = min(ctx.demography.lf_entry_rate * ctx.climate, 1.0)
+    rate = min(p["flows.lf_entry_rate"] * ctx.climate, 1.0)
     to_unemployed(ctx, d.chance(Purpose.LF_ENTRY, t, eligible, rate), Flow.LF_ENTRY)
 
 
@@ -514,19 +491,22 @@ def start_businesses(ctx: MonthContext, founders: np.ndarray, hires: float,
 
 
 def hiring_climate(ctx: MonthContext) -> float:
-    """Return ``(theta / theta_ref)**(1 - alpha)``: the job-finding rate relative to the start.
+    """Return ``(theta / theta_ref)**(1 - alpha)``: the job-finding rate relative to normal.
 
     ``theta`` is this month's vacancies (at this month's demand) per unemployed searcher,
     ``theta_ref`` the initial population's; ``alpha`` the matching elasticity. 1 when the
-    reference is unknown (a context built outside the model).
+    reference is unknown (a context built outside the model). Quits do not follow it: with
+    the initial tightness (1.52, public employment offices' ratio) above what the model
+    keeps open, the climate stays below 1 after the first year, and quits scaled by it
+    lowered job finding for good (the instrument trials' participants then lagged their
+    controls far outside the evidence).
     """
-    if ctx.theta_ref <= 0:
-        return 1.0
     u = ctx.ledger.members(State.UNEMPLOYED).size
     v = float(ctx.firms.vacancies(ctx.demand_index).sum())
-    if u == 0:
+    ctx.theta = v / u if u else 0.0
+    if ctx.theta_ref <= 0 or u == 0:
         return 1.0
-    return float((v / u / ctx.theta_ref) ** (1.0 - ctx.params["matching.elasticity"]))
+    return float((ctx.theta / ctx.theta_ref) ** (1.0 - ctx.params["matching.elasticity"]))
 
 
 def displace(f: Firms, new: np.ndarray) -> None:

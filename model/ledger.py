@@ -49,7 +49,6 @@ class Flow(IntEnum):
     DEMAND_LAYOFF = 20
     PROGRAMME_ENTRY = 21
     PROGRAMME_EXIT = 22
-    SCHOOL_EXIT = 23  # non-college youth leave school at the college-entry age
 
 
 N_FLOWS = len(Flow)

@@ -12,8 +12,8 @@ growth at which labour demand is flat (the mean of 2014–2019, the years the st
 model is calibrated on). A year-on-year growth rate compares a quarter with the same
 quarter of the year before, hence the chaining by quarter.
 
-The elasticity, estimated from the record (:func:`estimate_elasticity`)
-----------------------------------------------------------------------
+The elasticity, from the record (:func:`estimate_elasticity`)
+------------------------------------------------------------
 China's new urban jobs ``N`` against real GDP growth ``g``, 2012–2020, first differences:
 ``d ln N_t = c + e * d g_t`` (OLS, classical standard errors). ``e`` is the semi-elasticity of the gross flow of new
 urban jobs to one point of growth. A gross flow is not a stock: with separations unchanged

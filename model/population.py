@@ -37,7 +37,6 @@ class Demography:
     youth_per_year: float  # persons turning 16 who do not go to college
     registration_rate: float  # probability that a new unemployed person registers
     ui_coverage: float  # probability that a firm employee is an UI participant
-    lf_entry_rate: float = 0.0  # monthly hazard of working-age inactive starting to search
 
 
 def stochastic_round(x: float | np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -145,16 +144,6 @@ def build_population(
         sel = other[a:b] & ~old[a:b]
         age[a:b][sel] = age_young[sel].astype(np.int16)
 
-    # The inactive stock holds the non-college youth still in school (16 to the college-entry
-    # age), about two cohorts: they leave school at that age (model.flows.leave_school).
-    cohort = max(cohort16 - graduates, 0.0)
-    school_months = (int(p["population.college_entry_age"]) - FIRST_WORKING_AGE) * MONTHS_PER_YEAR
-    young_inactive = np.flatnonzero((state == State.INACTIVE.value) & ~old)
-    n_school = min(int(round(cohort * school_months / MONTHS_PER_YEAR / k)), young_inactive.size)
-    if n_school > 0:
-        pupils = young_inactive[:n_school]  # agent order is random within the state block
-        age[pupils] = lo + rng.integers(0, school_months, n_school).astype(np.int16)
-
     # Residence, hukou, education, groups.
     inactive = state == State.INACTIVE.value
     urban = urban_lf | (inactive & _uniform_below(rng, n0,
@@ -199,12 +188,6 @@ def build_population(
         )
     w.registered[:n0] = unemployed & _uniform_below(rng, n0, registration)
 
-    # Labour-force entry balances labour-force exit at the start: as many inactive people of
-    # working age start searching as searchers give up, so the inactive stock does not drift.
-    working_age = inactive & (age < _retirement_months(p, w.female[:n0]))
-    n_wa = int(np.count_nonzero(working_age))
-    lf_entry = min(1.0, p["flows.lf_exit_rate"] * counts[State.UNEMPLOYED] / n_wa) if n_wa else 0.0
-
     firms = _build_firms(p, w, n0, months, rng)
     demog = Demography(
         persons_per_agent=k,
@@ -212,7 +195,6 @@ def build_population(
         youth_per_year=max(cohort16 - graduates, 0.0),
         registration_rate=registration,
         ui_coverage=ui_coverage,
-        lf_entry_rate=lf_entry,
     )
     return w, firms, demog
 

@@ -6,7 +6,8 @@ Modules, one job each:
 ``models``    candidate statsmodels specs (SARIMAX, ETS, UC), fitting, naive benchmarks
 ``backtest``  rolling-origin backtests: MASE and 80/95% interval coverage
 ``pipeline``  one series end to end: backtest, choose by backtest, refit, forecast
-``paths``     the macro path handed to the ABM (demand index, seasonality, draws)
+``paths``     the macro path handed to the ABM in output units (growth -> demand, draws)
+``exog``      forecasts with GDP growth as exogenous regressor, backtested against naive
 ``plots``     one figure per series
 ``runner``    ``jobsim forecast``: all series, CSVs and plots, written atomically
 

@@ -9,6 +9,10 @@ Files written to ``DIR``:
 ``backtest.csv``
     ``series, model, horizon, mase, coverage80, coverage95, n_origins`` (see
     :mod:`model.forecast.backtest`); benchmarks are rows too.
+``exog_backtest.csv``
+    ``origin, target, model, forecast, actual, error``: China's annual new urban jobs one
+    year ahead, naive against the regressions on GDP growth (:mod:`model.forecast.exog`),
+    from the same origins; ``exog_summary.csv`` scores them (MAE, the 2020 error).
 ``<series>.png``
     One figure per series.
 
@@ -26,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from model.forecast.backtest import SCORE_COLUMNS
+from model.forecast.exog import exog_backtest, exog_summary
 from model.forecast.pipeline import SeriesForecast, forecast_series
 from model.forecast.plots import plot_forecast
 from model.forecast.series import load_all
@@ -112,12 +117,16 @@ def run_forecast(out_dir: Path, include_memory: bool = False, seed: int = 0) -> 
     results = [forecast_series(s) for s in load_all(include_memory=include_memory)]
     forecast = forecast_table(results)
     backtest = backtest_table(results)
+    exog = exog_backtest()
+    exog_scores = exog_summary(exog)
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staged = _fresh_dir(out_dir.parent, f".{out_dir.name}.tmp-")
     try:
         forecast.to_csv(staged / "forecast.csv", index=False, float_format=FLOAT_FORMAT)
         backtest.to_csv(staged / "backtest.csv", index=False, float_format=FLOAT_FORMAT)
+        exog.to_csv(staged / "exog_backtest.csv", index=False, float_format=FLOAT_FORMAT)
+        exog_scores.to_csv(staged / "exog_summary.csv", index=False, float_format=FLOAT_FORMAT)
         plots = {fc.series.name: f"{fc.series.name}.png" for fc in results}
         for fc in results:
             plot_forecast(fc, staged / plots[fc.series.name])
@@ -129,6 +138,7 @@ def run_forecast(out_dir: Path, include_memory: bool = False, seed: int = 0) -> 
         "out_dir": out_dir,
         "forecast": out_dir / "forecast.csv",
         "backtest": out_dir / "backtest.csv",
+        "exog_backtest": out_dir / "exog_backtest.csv",
         "plots": {name: out_dir / file for name, file in plots.items()},
         "chosen": {fc.series.name: fc.fitted.name for fc in results},
         "include_memory": include_memory,

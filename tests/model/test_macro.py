@@ -67,3 +67,27 @@ def test_growth_target_and_forecast_sd() -> None:
     """2021 targets as announced; the forecast sd includes 2020's surprise."""
     assert macro.growth_target_2021("hunan") == 7.0 and macro.growth_target_2021("china") == 6.0
     assert macro.growth_forecast_sd() > macro.growth_forecast_sd(last_year=2019) > 0
+
+
+def test_scenario_demand_needs_no_model_fit() -> None:
+    """Loading a growth-based scenario and building its demand path imports no statsmodels."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom model.scenario import load_scenario\n"
+            "l = load_scenario('scenarios/plan_2021_demand_shock.toml')\n"
+            "d = l.demand_path()\n"
+            "assert min(d) < 0.99 and 'statsmodels' not in sys.modules, sys.modules.keys()\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_demand_shock_scenario_is_a_2020_like_shock() -> None:
+    """The shipped shock scenario's demand dips in Q1 like 2020's and recovers by Q4."""
+    from model.scenario import load_scenario
+
+    shock = np.array(load_scenario("scenarios/plan_2021_demand_shock.toml").demand_path())
+    plan = np.array(load_scenario("scenarios/plan_2021.toml").demand_path())
+    y2020 = macro.observed_demand("2020-01", 12)
+    assert np.all(shock <= plan) and shock[0] < plan[0]
+    # The same quarterly shortfall as 2020's, relative to each year's own baseline.
+    np.testing.assert_allclose(shock / plan, y2020 / y2020[-1], atol=0.002)

@@ -49,7 +49,7 @@ def _run(**kw) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def plain() -> pd.DataFrame:
-    """The same run without hooks."""
+    """Run the same model without hooks."""
     return LabourMarket(persons_per_agent=SCALE, months=len(SHOCK), demand_index=SHOCK,
                         seed=3).run()
 

@@ -10,6 +10,7 @@ with f = M / U the job-finding rate.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.optimize import brentq
 
 from model.agents import URBAN_EMPLOYMENT, State
@@ -60,3 +61,83 @@ def test_stripped_model_converges_to_search_steady_state(params):
     # And the published rate counts the other urban employed in its denominator.
     expected_surveyed = 100 * u_star / (labour + other_employed)
     assert abs(tail["surveyed_unemployment_rate"].mean() - expected_surveyed) < 0.05
+
+
+# ---------------------------------------------------------------- demand shocks and long runs
+SHOCK_SCALE = 2000.0
+DEPTHS = (1.0, 0.95, 0.90, 0.85)
+
+
+def _shocked(params, depth: float, window: range) -> tuple[float, float]:
+    """December's cumulative new urban jobs and the mean surveyed rate under a shock."""
+    demand = [depth if m in window else 1.0 for m in range(12)]
+    df = LabourMarket(params=params, months=12, persons_per_agent=SHOCK_SCALE, seed=1,
+                      demand_index=demand).run()
+    return float(df["new_urban_jobs_cum"].iloc[-1]), float(df["surveyed_unemployment_rate"].mean())
+
+
+def test_year_long_shock_costs_new_jobs_and_raises_the_rate_monotonically(params):
+    """Deeper year-long demand shocks: fewer new urban jobs, a higher surveyed rate."""
+    jobs, rate = zip(*(_shocked(params, d, range(12)) for d in DEPTHS))
+    assert all(a > b for a, b in zip(jobs, jobs[1:])), jobs
+    assert all(a < b for a, b in zip(rate, rate[1:])), rate
+
+
+def test_three_month_shock_and_recovery_leave_fewer_new_jobs_than_flat_demand(params):
+    """A February-April shock that recovers: the rate rises with depth, new jobs fall.
+
+    Down to 0.90 (inside the vacancy buffer) the year ends with fewer new urban jobs than
+    flat demand, the fewer the deeper the shock; 0.85 is the strict xfail below.
+    """
+    jobs, rate = zip(*(_shocked(params, d, range(1, 4)) for d in DEPTHS))
+    assert all(a < b for a, b in zip(rate, rate[1:])), rate
+    assert jobs[0] > jobs[1] > jobs[2], jobs
+
+
+@pytest.mark.xfail(strict=True, reason="bar not met: at 0.85 the layoffs beyond the vacancy "
+                   "buffer are rehired in the recovery, so the year has more new jobs than at "
+                   "0.90 and about as many as flat demand (see the report of issue 10)")
+def test_three_month_shock_new_jobs_fall_monotonically_at_every_depth(params):
+    """The bar: new urban jobs fall monotonically with depth 1.0/0.95/0.90/0.85."""
+    jobs = [_shocked(params, d, range(1, 4))[0] for d in DEPTHS]
+    assert all(a > b for a, b in zip(jobs, jobs[1:])), jobs
+
+
+def test_flat_demand_keeps_desired_employment_for_ten_years(params):
+    """Flat demand 2021-2030: firms' desired employment within 1% a year of its start.
+
+    Graduates hired at graduation fill vacancies, start-ups displace incumbents.
+    """
+    model = LabourMarket(params=params, start="2021-01", months=120, persons_per_agent=4000,
+                         seed=2)
+    f = model.firms
+
+    def desired() -> float:
+        n = f.n_used
+        return float(f.targets(1.0)[:n][f.alive[:n]].sum())
+
+    start = desired()
+    for year in range(1, 11):
+        for _ in range(12):
+            model.step()
+        assert abs(desired() / start - 1) <= 0.01 * year, (year, desired() / start)
+
+
+@pytest.mark.xfail(strict=True, reason="bar not met: urban retirees accumulate in the inactive "
+                   "stock (the initial population puts most people aged 60+ in rural work), and "
+                   "the supply flows of the fitted set exceed flat demand (see issue 10's report)")
+def test_flat_demand_keeps_the_inactive_share_for_ten_years(params):
+    """The bar: the inactive share of people 16+ within 1% a year of its start."""
+    model = LabourMarket(params=params, start="2021-01", months=120, persons_per_agent=4000,
+                         seed=2)
+    w = model.workers
+
+    def share() -> float:
+        st = w.state[: w.n_used]
+        return np.count_nonzero(st == State.INACTIVE) / np.count_nonzero(st != State.GONE)
+
+    start = share()
+    for year in range(1, 11):
+        for _ in range(12):
+            model.step()
+        assert abs(share() / start - 1) <= 0.01 * year, (year, share() / start)
