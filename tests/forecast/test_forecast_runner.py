@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -27,8 +28,10 @@ def test_files_and_returned_dict(first_run):
     assert written["forecast"] == out / "forecast.csv"
     assert written["backtest"] == out / "backtest.csv"
     assert set(written["plots"]) == set(SERIES)
+    assert written["exog_backtest"] == out / "exog_backtest.csv"
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["forecast.csv", "backtest.csv"] + [f"{s}.png" for s in SERIES])
+        ["forecast.csv", "backtest.csv", "exog_backtest.csv", "exog_summary.csv"]
+        + [f"{s}.png" for s in SERIES])
     assert all(p.stat().st_size > 1000 for p in written["plots"].values())
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temp dirs
 
@@ -107,3 +110,18 @@ def test_bad_data_writes_nothing(tmp_path, monkeypatch):
     with pytest.raises(DataError, match=r"cn_new_urban_jobs', period 2018"):
         run_forecast(out)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def test_exog_backtest_scores_the_same_origins_as_naive(first_run):
+    """Growth-regression forecasts and naive are scored on the same origins, 2020 included."""
+    out, _ = first_run
+    bt = pd.read_csv(out / "exog_backtest.csv")
+    origins = {m: set(g["origin"]) for m, g in bt.groupby("model")}
+    assert set(origins) == {"naive", "growth_rw", "growth_ar1"}
+    assert len({frozenset(o) for o in origins.values()}) == 1
+    assert 2020 in set(bt["target"])
+    summary = pd.read_csv(out / "exog_summary.csv").set_index("model")
+    assert summary.loc["naive", "relative_mae"] == 1.0
+    assert (bt["forecast"] > 0).all()
+    # The CSV keeps ten significant digits: a hundredth of a person.
+    np.testing.assert_allclose(bt["error"], bt["forecast"] - bt["actual"], atol=0.01)
