@@ -17,7 +17,9 @@ def main_validate(args: argparse.Namespace) -> int:
         raise ScenarioError("--draws must be >= 2 and --workers >= 1")
     try:
         result = run_validate(args.config, args.out, fitted=args.fitted, workers=args.workers,
-                              resume=args.resume, options=Options(draws=args.draws),
+                              resume=args.resume,
+                              options=Options(draws=args.draws,
+                                              loyo_draws=min(12, args.draws)),
                               docs=args.docs)
     except (CalibrationConfigError, FileNotFoundError) as exc:
         raise ScenarioError(str(exc)) from exc
