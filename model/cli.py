@@ -64,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="backcast the calibrated model against the record")
     val.add_argument("config", type=Path, nargs="?", default=Path("calibration/hunan.toml"))
     val.add_argument("--out", type=Path, required=True, help="output folder")
-    val.add_argument("--fitted", type=Path, default=Path("calibration/fitted/hunan_2020.toml"))
+    val.add_argument("--fitted", type=Path,
+                     default=Path("calibration/fitted/hunan_2020_dynamic.toml"))
     val.add_argument("--docs", type=Path, default=None, help="also write the page here")
     val.add_argument("--draws", type=int, default=16)
     val.add_argument("--resume", action="store_true", help="continue from the checkpoint")

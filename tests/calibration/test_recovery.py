@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from calibration.config import load_config
 from calibration.evaluator import Evaluator
@@ -45,6 +46,11 @@ def test_recovers_known_parameters(make_tiny):
     assert np.all(table["se"].to_numpy()[[0, 2]] < 0.2 * width[[0, 2]]), table
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "measured on the demand-driven model (i10m d1d5e58) with the 12-month spin-up: some moments "
+    "at 1000 persons per agent differ from 100 by more than 4 se + 0.1 sd, so the coarse global "
+    "stage is biased; the fit re-evaluates its candidates at the default scale (smm.py). "
+    "Re-examine the coarse scale (e.g. 500 persons per agent) before relying on it"))
 def test_coarse_global_stage_agrees_with_default_scale(hunan_path):
     """Moments at 1000 persons per agent agree with 100 within sampling noise."""
     cfg = load_config(hunan_path)
