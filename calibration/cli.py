@@ -76,9 +76,8 @@ def _target_meta(moments: list[Moment], data_values: np.ndarray) -> list[dict]:
             for m, v in zip(moments, data_values)]
 
 
-def _observed_2018_2019() -> pd.Series:
-    s = data.national_monthly_surveyed().dropna()
-    return s[(s.index.year >= 2018) & (s.index.year <= 2019)]
+def _observed_rates() -> pd.Series:
+    return data.national_monthly_surveyed().dropna()
 
 
 def _summary(meta: dict, pt: pd.DataFrame, ft: pd.DataFrame, fitted: Path, report: Path
@@ -136,7 +135,9 @@ def run_calibrate(config: Path, out: Path, resume: bool = False, workers: int = 
                    resume=resume) as ev:
         result = fit(cfg, ev, moments=moments)
         t0 = time.perf_counter()
-        prof = diagnostics.profiles(result, ev, method.profile_points)
+        prof = diagnostics.profiles(
+            result, ev, method.profile_points, method.profile_persons_per_agent,
+            method.global_replications if method.profile_persons_per_agent else None)
         result.timings["profiles_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         morris = (diagnostics.morris(result, ev, cfg) if method.morris_trajectories else None)
@@ -150,6 +151,7 @@ def run_calibrate(config: Path, out: Path, resume: bool = False, workers: int = 
     pb = result.problem
     share = result.estimate[pb.share_index] if pb.share_index is not None else None
     monthly = simulate_monthly(result.spec, tuple(result.estimate[pb.sim_index]), 0, share)
+    monthly["gap"] = 0.0 if result.gap is None else result.gap
     base = base_values(cfg)
     ft = fit_table(result)
     pt = parameter_table(result, base, weak)
@@ -165,7 +167,12 @@ def run_calibrate(config: Path, out: Path, resume: bool = False, workers: int = 
         "base_parameters": cfg.base_path.as_posix(),
         "method": {"name": "method of simulated moments, common random numbers",
                    **method.model_dump()},
-        "simulation": {**sim.model_dump(), "runs_months": [len(r) for r in result.spec.runs]},
+        "simulation": {**sim.model_dump(), "run_start": result.spec.start,
+                       "run_months": result.spec.months,
+                       "demand_path": list(result.spec.demand)},
+        "proxy_gap": None if result.gap is None else {
+            "estimate": result.gap, "se": result.gap_se,
+            **cfg.spec.proxy_gap.model_dump()},
         "seeds": {"simulation": sim.seed, "global_stage": method.global_seed,
                   "sensitivity": method.sensitivity_seed,
                   "replications": list(range(max(sim.replications, method.se_replications)))},
@@ -194,7 +201,9 @@ def run_calibrate(config: Path, out: Path, resume: bool = False, workers: int = 
         f"by the method of simulated moments to {config.as_posix()} on {meta['date']}.",
         "Calibrated (estimate, standard error): " + "; ".join(
             f"{p.name} = {result.estimate[i]:.4g} ({result.se[i]:.2g})"
-            for i, p in enumerate(pb.free)),
+            for i, p in enumerate(pb.free)) + ("" if result.gap is None else
+                                               f"; proxy gap (Hunan - China surveyed rate) = "
+                                               f"{result.gap:.3g} pp ({result.gap_se:.2g})"),
         f"Objective {result.objective:.4g} over {pb.n_rows} rows; seed {sim.seed}, "
         f"{sim.replications} replications, {sim.persons_per_agent:g} persons per agent.",
         f"jobsim {meta['version']['package']}, git {meta['version']['git_commit']}.",
@@ -202,12 +211,14 @@ def run_calibrate(config: Path, out: Path, resume: bool = False, workers: int = 
         f"{out.stem}_report/report.md.",
     ]
     out_toml, out_meta = write_fitted(out, cfg.base, _entries(result), meta, header)
-    profile_pts = {m.spec.through_month: float(v) for m, v in zip(pb.moments, pb.data)
-                   if m.kind.startswith("new_jobs_cumulative_share") and m.spec.years == [2018]}
+    profile_pts = {(m.spec.years[0], m.spec.through_month): float(v)
+                   for m, v in zip(pb.moments, pb.data) if "cumulative_share" in m.kind}
+    annual = {tuple(m.spec.years): float(v) for m, v in zip(pb.moments, pb.data)
+              if m.kind == "new_urban_jobs"}
     report = write_report(out.with_name(out.stem + "_report"), result=result, meta=meta, ft=ft,
                           pt=pt, prof=prof, ident=ident, mt=morris, check=check,
-                          monthly=monthly, observed=_observed_2018_2019(),
-                          profile_pts=profile_pts)
+                          monthly=monthly, observed=_observed_rates(),
+                          profile_pts=profile_pts, annual=annual)
     checkpoint.unlink(missing_ok=True)
     print(_summary(meta, pt, ft, out_toml, report))
     return {"fitted": str(out_toml), "meta": str(out_meta), "report": str(report),

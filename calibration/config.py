@@ -51,6 +51,7 @@ __all__ = [
     "CalibrationConfig",
     "CalibrationConfigError",
     "ParameterSpec",
+    "ProxyGap",
     "TargetSpec",
     "load_config",
     "TARGET_KINDS",
@@ -63,11 +64,14 @@ RECORDING_SHARE = "indicators.new_jobs_recording_share"
 #: Target kinds and the fields each one requires.
 TARGET_KINDS: dict[str, tuple[str, ...]] = {
     "new_urban_jobs": ("years",),
+    "new_urban_jobs_ytd": ("years", "through_month"),
     "new_jobs_cumulative_share": ("years", "through_month"),
     "new_jobs_cumulative_share_yoy": ("years", "through_month"),
     "national_new_jobs_cumulative_share": ("years", "through_month"),
     "surveyed_rate_mean": ("years",),
     "surveyed_rate_contrast": ("years", "plus", "minus"),
+    "surveyed_rate_month": ("years", "month"),
+    "hunan_surveyed_upper_bound": ("years", "indicator"),
     "registered_rate": ("years", "month"),
     "rural_transfer_new": ("years",),
     "rural_transfer_stock_increase": ("years", "from_period", "to_period"),
@@ -98,6 +102,10 @@ class Simulation(BaseModel):
     persons_per_agent: float = Field(default=100.0, ge=1)
     replications: int = Field(default=4, ge=1, le=64)
     seed: int = Field(default=20200101, ge=0)
+    start: str = Field(default="2014-01", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    end: str = Field(default="2020-12", pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    demand: Literal["flat", "macro"] = "flat"
+    spin_up_months: int = Field(default=0, ge=0, le=120)
     demand_index: dict[str, float | list[float]] = {}
     demand_note: str = ""
     fixed: dict[str, float | int | bool | list[float]] = {}
@@ -105,6 +113,8 @@ class Simulation(BaseModel):
 
     @model_validator(mode="after")
     def _demand(self) -> Simulation:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
         for year, value in self.demand_index.items():
             if not re.fullmatch(r"\d{4}", year):
                 raise ValueError(f"demand_index key '{year}' is not a year (YYYY)")
@@ -135,6 +145,7 @@ class Method(BaseModel):
     diff_step: float = Field(default=0.02, gt=0, lt=0.5)
     se_replications: int = Field(default=16, ge=2, le=256)
     profile_points: int = Field(default=8, ge=0)
+    profile_persons_per_agent: float | None = Field(default=None, ge=1)  # default: the fit's
     morris_trajectories: int = Field(default=8, ge=0)
     morris_levels: int = Field(default=4, ge=2)
     sensitivity_seed: int = Field(default=2, ge=0)
@@ -170,6 +181,32 @@ class ParameterSpec(BaseModel):
                 raise ValueError(f"prior_mean {self.prior_mean} lies outside the bounds")
         elif self.prior_mean is not None or self.prior_sd is not None:
             raise ValueError("prior_mean and prior_sd are only for prior = 'normal'")
+        return self
+
+
+class ProxyGap(BaseModel):
+    """The ``[proxy_gap]`` table: Hunan's surveyed rate minus China's, in pp.
+
+    Hunan's surveyed rate is not published; China's monthly rate stands in for it. The moments
+    of kind ``surveyed_rate_mean`` and ``surveyed_rate_month`` compare the model's Hunan rate
+    minus the gap with China's rate. The gap is concentrated out (a closed-form weighted mean
+    with its normal prior, clipped to the bounds), like the recording share.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    lower: float
+    upper: float
+    prior_mean: float
+    prior_sd: float = Field(gt=0)
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> ProxyGap:
+        if not self.lower < self.upper:
+            raise ValueError(f"lower ({self.lower}) must be below upper ({self.upper})")
+        if not self.lower <= self.prior_mean <= self.upper:
+            raise ValueError(f"prior_mean {self.prior_mean} lies outside the bounds")
         return self
 
 
@@ -215,9 +252,12 @@ class TargetSpec(BaseModel):
             for m in getattr(self, field) or []:
                 if not 1 <= m <= 12:
                     raise ValueError(f"{field}: month {m} outside 1..12")
+        if self.kind == "hunan_surveyed_upper_bound" and self.fit:
+            raise ValueError("an upper bound is checked, not fitted (set fit = false); it "
+                             "enters through the bounds of [proxy_gap]")
         if self.kind == "programme_output" and self.fit:
-            raise ValueError("programme outputs cannot be fitted: the model has no instruments "
-                             "yet (set fit = false)")
+            raise ValueError("programme outputs cannot be fitted: past programmes are not "
+                             "simulated (set fit = false)")
         if self.fit and self.sd is None:
             raise ValueError("a fitted target needs sd (its weight is 1/sd^2)")
         if self.sd is not None and not self.sd_basis:
@@ -234,6 +274,7 @@ class CalibrationConfig(BaseModel):
     simulation: Simulation = Simulation()
     method: Method = Method()
     parameters: list[ParameterSpec] = Field(min_length=1)
+    proxy_gap: ProxyGap | None = None
     targets: list[TargetSpec] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -31,9 +31,18 @@ from calibration.smm import FitResult, simulated_covariance
 __all__ = ["profiles", "identification", "morris", "fixed_check", "weakly_identified"]
 
 
-def profiles(result: FitResult, ev: Evaluator, points: int) -> pd.DataFrame:
-    """Objective slices through the estimate: columns parameter, value, objective."""
+def profiles(result: FitResult, ev: Evaluator, points: int,
+             persons_per_agent: float | None = None, replications: int | None = None
+             ) -> pd.DataFrame:
+    """Objective slices through the estimate: columns parameter, value, objective.
+
+    At ``persons_per_agent`` (default the fit's scale) with ``replications``; the slice's
+    own value at the estimate is evaluated at that scale too, so a slice compares like with like.
+    """
     pb = result.problem
+    spec = result.spec if persons_per_agent is None else replace(
+        result.spec, persons_per_agent=float(persons_per_agent))
+    reps = replications or result.replications
     x_hat = result.estimate[pb.sim_index]
     grid_pts, labels = [], []
     for j, col in enumerate(pb.sim_index):
@@ -42,20 +51,22 @@ def profiles(result: FitResult, ev: Evaluator, points: int) -> pd.DataFrame:
             x[j] = v
             grid_pts.append(x)
             labels.append((pb.names[col], float(v)))
-    ev.stage("objective profiles", total=len(grid_pts) * result.replications)
-    raw = ev.moments(result.spec, grid_pts, result.replications).mean(axis=1) if grid_pts else []
+    ev.stage("objective profiles", total=len(grid_pts) * reps)
+    raw = ev.moments(spec, grid_pts, reps).mean(axis=1) if grid_pts else []
     rows = [{"parameter": name, "value": v, "objective": pb.objective(x, r)}
             for (name, v), x, r in zip(labels, grid_pts, raw)]
     if pb.share_index is not None:
-        raw_hat = ev.moments(result.spec, [x_hat], result.replications).mean(axis=1)[0]
+        raw_hat = ev.moments(spec, [x_hat], reps).mean(axis=1)[0]
         j = pb.share_index
         for v in np.linspace(pb.lower[j], pb.upper[j], max(points, 2) * 4):
             rows.append({"parameter": pb.names[j], "value": float(v),
                          "objective": pb.objective(x_hat, raw_hat, share=float(v),
                                                    concentrate=False)})
+    at_hat = result.objective if spec is result.spec else pb.objective(
+        x_hat, ev.moments(spec, [x_hat], reps).mean(axis=1)[0])
     for i, name in enumerate(pb.names):
         rows.append({"parameter": name, "value": float(result.estimate[i]),
-                     "objective": result.objective})
+                     "objective": at_hat})
     return pd.DataFrame(rows).sort_values(["parameter", "value"]).reset_index(drop=True)
 
 
@@ -105,7 +116,9 @@ def weakly_identified(result: FitResult, prof: pd.DataFrame) -> dict[str, str]:
         tol = 0.01 * span
         if result.estimate[i] - pb.lower[i] < tol or pb.upper[i] - result.estimate[i] < tol:
             reasons.append("estimate within 1% of the range from a bound")
-        rise = prof.loc[prof["parameter"] == name, "objective"].max() - result.objective
+        sub = prof[prof["parameter"] == name]
+        at = sub.loc[np.isclose(sub["value"], result.estimate[i]), "objective"]
+        rise = sub["objective"].max() - (at.min() if len(at) else result.objective)
         if np.isfinite(rise) and rise < 3.84:
             reasons.append(f"objective rises only {rise:.2f} over the whole range")
         if reasons:

@@ -17,6 +17,14 @@ each theta the optimal share is the weighted least-squares ratio
     s*(theta) = sum_k a_k d_k / sd_k^2 / sum_k a_k^2 / sd_k^2,   a_k = m_k(theta; s = 1),
 
 clipped to its bounds; the search runs over the other parameters only.
+
+The proxy gap g (Hunan's surveyed rate minus China's, pp; ``[proxy_gap]``) enters the
+surveyed-rate level moments, which compare the model's Hunan rate minus g with China's
+record. It is concentrated out too: with its normal prior N(mu_g, tau_g),
+
+    g*(theta) = (sum_k w_k (m_k - d_k) + mu_g / tau_g^2) / (sum_k w_k + 1 / tau_g^2),
+
+clipped to its bounds, and its prior is one more pseudo-moment row.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from calibration.config import RECORDING_SHARE, LoadedConfig, ParameterSpec
+from calibration.config import RECORDING_SHARE, LoadedConfig, ParameterSpec, ProxyGap
 from calibration.targets import Moment
 
 __all__ = ["Problem"]
@@ -39,6 +47,7 @@ class Problem:
     free: list[ParameterSpec]
     use_priors: bool = True
     data: np.ndarray = field(default=None)  # type: ignore[assignment]
+    gap_spec: ProxyGap | None = None
 
     def __post_init__(self) -> None:
         if self.data is None:
@@ -47,6 +56,8 @@ class Problem:
         self.sd = np.array([m.sd for m in self.moments], dtype=float)
         self.fit = np.array([m.fit for m in self.moments], dtype=bool)
         self.level = np.array([m.level for m in self.moments], dtype=bool)
+        self.gapped = np.array([m.gap for m in self.moments], dtype=bool) & (
+            self.gap_spec is not None)
         self.names = [p.name for p in self.free]
         self.lower = np.array([p.lower for p in self.free], dtype=float)
         self.upper = np.array([p.upper for p in self.free], dtype=float)
@@ -61,7 +72,8 @@ class Problem:
                     data: np.ndarray | None = None, use_priors: bool | None = None) -> Problem:
         """Build the problem of a configuration (``data`` replaces the targets' values)."""
         priors = cfg.spec.method.use_priors if use_priors is None else use_priors
-        return cls(moments=moments, free=list(cfg.free), use_priors=priors, data=data)
+        return cls(moments=moments, free=list(cfg.free), use_priors=priors, data=data,
+                   gap_spec=cfg.spec.proxy_gap)
 
     # -- parameter vectors -------------------------------------------------------------
     @property
@@ -100,22 +112,48 @@ class Problem:
             return float(self.lower[j])
         return float(np.clip(np.sum(w * a * d) / denom, self.lower[j], self.upper[j]))
 
-    def scale(self, raw: np.ndarray, share: float | None) -> np.ndarray:
-        """Moments with the recording share applied to the level moments."""
+    def best_gap(self, scaled: np.ndarray) -> float | None:
+        """Return the proxy gap minimising the objective given scaled moments (None if unused)."""
+        g = self.gap_spec
+        if g is None:
+            return None
+        use = self.fit & self.gapped
+        w = 1.0 / self.sd[use] ** 2
+        num = float(np.sum(w * (scaled[use] - self.data[use]))) + g.prior_mean / g.prior_sd ** 2
+        den = float(np.sum(w)) + 1.0 / g.prior_sd ** 2
+        value = num / den
+        return float(np.clip(value, g.lower, g.upper)) if np.isfinite(value) else g.prior_mean
+
+    def scale(self, raw: np.ndarray, share: float | None, gap: float | None = None
+              ) -> np.ndarray:
+        """Apply the recording share to level moments and take the gap off rate levels."""
         out = np.array(raw, dtype=float, copy=True)
         if share is not None:
             out[..., self.level] *= share
+        if gap is not None:
+            out[..., self.gapped] -= gap
         return out
+
+    def adjusted(self, raw: np.ndarray, share: float | None = None, concentrate: bool = True
+                 ) -> tuple[np.ndarray, float | None, float | None]:
+        """Moments comparable with the targets, the share and the gap used."""
+        if concentrate:
+            share = self.best_share(raw)
+        scaled = self.scale(raw, share)
+        gap = self.best_gap(scaled)
+        if gap is not None:
+            scaled[..., self.gapped] -= gap
+        return scaled, share, gap
 
     def residuals(self, theta_sim: np.ndarray, raw: np.ndarray, share: float | None = None,
                   concentrate: bool = True) -> tuple[np.ndarray, float | None]:
-        """Weighted residuals (fitted moments, then prior rows) and the share used."""
-        if concentrate:
-            share = self.best_share(raw)
-        m = self.scale(raw, share)
+        """Weighted residuals (fitted moments, prior rows, the gap's prior row), the share."""
+        m, share, gap = self.adjusted(raw, share, concentrate)
         r = (m[self.fit] - self.data[self.fit]) / self.sd[self.fit]
         theta = self.full(np.asarray(theta_sim, dtype=float), share)
         prior = [(theta[j] - mu) / tau for j, mu, tau in self.priors]
+        if gap is not None:
+            prior.append((gap - self.gap_spec.prior_mean) / self.gap_spec.prior_sd)
         return np.concatenate([r, np.asarray(prior, dtype=float)]), share
 
     def objective(self, theta_sim: np.ndarray, raw: np.ndarray, share: float | None = None,
@@ -127,5 +165,5 @@ class Problem:
 
     @property
     def n_rows(self) -> int:
-        """Rows of the residual vector: fitted moments plus prior pseudo-moments."""
-        return int(self.fit.sum()) + len(self.priors)
+        """Rows of the residual vector: fitted moments, prior rows and the gap's prior row."""
+        return int(self.fit.sum()) + len(self.priors) + (self.gap_spec is not None)

@@ -128,23 +128,37 @@ def _plot_morris(mt: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
-def _plot_paths(monthly: pd.DataFrame, observed: pd.Series, profile_pts: dict[int, float],
+def _plot_paths(monthly: pd.DataFrame, observed: pd.Series,
+                profile_pts: dict[tuple[int, int], float], annual: dict[tuple, float],
                 path: Path) -> None:
-    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
-    year = monthly.iloc[:12]
-    months = np.arange(1, 13)
-    a.plot(months, year["surveyed_unemployment_rate"], "o-", label="simulated (year 1)")
-    for y, series in observed.groupby(observed.index.year):
-        a.plot(series.index.month, series.to_numpy(), "s--", alpha=0.7, label=f"national {y} (S/D)")
-    a.set_xlabel("month")
+    """Plot the continuous run at the estimate against the record."""
+    fig, (a, b, c) = plt.subplots(1, 3, figsize=(15, 4))
+    when = pd.PeriodIndex(monthly["month"], freq="M").to_timestamp()
+    gap = float(monthly["gap"].iloc[0]) if "gap" in monthly else 0.0
+    a.plot(when, monthly["surveyed_unemployment_rate"] - gap, "-",
+           label=f"simulated Hunan rate minus gap ({gap:+.2f} pp)")
+    a.plot(observed.index.to_timestamp(), observed.to_numpy(), "s", ms=3,
+           label="China, surveyed (S/D)")
     a.set_ylabel("surveyed urban unemployment rate, %")
     a.legend(fontsize=7)
-    cum = year["new_urban_jobs"].cumsum()
-    b.plot(months, 100 * cum / cum.iloc[-1], "o-", label="simulated")
-    b.plot(list(profile_pts), list(profile_pts.values()), "s", label="targets")
-    b.set_xlabel("month")
-    b.set_ylabel("cumulative new urban jobs, % of year")
+    years = monthly["month"].str[:4].astype(int)
+    sim = monthly.groupby(years)["new_urban_jobs"].sum()
+    b.plot(sim.index, sim.to_numpy() / 1e4, "o-", label="simulated")
+    for ys, v in annual.items():
+        b.plot([np.mean(ys)], [v / 1e4 / len(ys)], "s", color="tab:red")
+    b.set_ylabel("new urban jobs, wan (red: record)")
     b.legend(fontsize=7)
+    for y in sorted({y for y, _ in profile_pts}):
+        sub = monthly[years == y]
+        if len(sub) < 12:
+            continue
+        cum = sub["new_urban_jobs"].cumsum().to_numpy()
+        line, = c.plot(np.arange(1, 13), 100 * cum / cum[-1], "-", lw=1, label=str(y))
+        pts = [(m, v) for (yy, m), v in profile_pts.items() if yy == y]
+        c.plot([m for m, _ in pts], [v for _, v in pts], "s", color=line.get_color())
+    c.set_xlabel("month")
+    c.set_ylabel("cumulative new urban jobs, % of year (squares: record)")
+    c.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -153,7 +167,8 @@ def _plot_paths(monthly: pd.DataFrame, observed: pd.Series, profile_pts: dict[in
 def write_report(folder: Path, *, result: FitResult, meta: dict, ft: pd.DataFrame,
                  pt: pd.DataFrame, prof: pd.DataFrame, ident: dict, mt: pd.DataFrame | None,
                  check: pd.DataFrame | None, monthly: pd.DataFrame | None,
-                 observed: pd.Series | None, profile_pts: dict[int, float]) -> Path:
+                 observed: pd.Series | None, profile_pts: dict[tuple[int, int], float],
+                 annual: dict[tuple, float] | None = None) -> Path:
     """Write the report folder; returns the path of ``report.md``."""
     folder.mkdir(parents=True, exist_ok=True)
     ft.to_csv(folder / "fit_table.csv", index=False)
@@ -167,7 +182,7 @@ def write_report(folder: Path, *, result: FitResult, meta: dict, ft: pd.DataFram
     if check is not None:
         check.to_csv(folder / "fixed_check.csv", index=False)
     if monthly is not None and observed is not None:
-        _plot_paths(monthly, observed, profile_pts, folder / "paths.png")
+        _plot_paths(monthly, observed, profile_pts, annual or {}, folder / "paths.png")
 
     units = list(ft["unit"])
     show = ft[["moment", "target", "simulated", "se", "t", "fitted", "unit"]].copy()
@@ -193,6 +208,12 @@ def write_report(folder: Path, *, result: FitResult, meta: dict, ft: pd.DataFram
         "",
         "## Parameters", "",
         markdown_table(pt), "",
+        *([] if not meta.get("proxy_gap") else [
+            f"Proxy gap (Hunan's surveyed rate minus China's, concentrated out): "
+            f"{meta['proxy_gap']['estimate']:.3g} pp (se {meta['proxy_gap']['se']:.2g}); "
+            f"bounds [{meta['proxy_gap']['lower']:g}, {meta['proxy_gap']['upper']:g}], prior "
+            f"N({meta['proxy_gap']['prior_mean']:g}, {meta['proxy_gap']['prior_sd']:g}): "
+            f"{meta['proxy_gap']['source']}", ""]),
         "## Fit", "",
         "`se` is the standard error of (simulated − target): for fitted moments from the "
         "sandwich formula's residual covariance, for reported-only moments the target's sd, "

@@ -1,10 +1,10 @@
-"""Simulated moments: run the model for the past years and measure what the targets measure.
+"""Simulated moments: the past as one continuous run, and what the targets measure in it.
 
-The model starts from population stocks that carry no date (their data vintages are mixed, see
-``docs/assumptions.md``), so every past year *y* is simulated as ``LabourMarket(start="y-01",
-months=12, ...)`` from those stocks, with year *y*'s demand path; a two-year target (2015+2016)
-is the sum of its two years, each simulated so. Years whose demand paths agree share one
-simulation (the calendar enters the model only through the month of the year).
+The past is simulated as it happened: one run from ``simulation.start`` (2014-01) to
+``simulation.end`` (2020-12), stocks carried from month to month and year to year, each month at
+the labour-demand index of its year's observed growth (2020 by quarter; see
+:mod:`calibration.demand`). Every target reads its year (or years, or months) off that one
+monthly frame, so the targets of different years see the same agents and the same history.
 
 One task is one replication at one parameter point; it is a pure function of
 ``(SimSpec, theta, replicate)``, so results do not depend on which process runs it or in which
@@ -19,29 +19,30 @@ import numpy as np
 import pandas as pd
 
 from calibration.config import RECORDING_SHARE, LoadedConfig
+from calibration.demand import demand_path
 from calibration.targets import Moment
 from model.agents import URBAN_EMPLOYMENT
 from model.labour_market import LabourMarket
 from model.params import ParameterSet
 
 __all__ = ["Extractor", "SimSpec", "make_spec", "simulate_replicate", "simulate_monthly",
-           "overrides_for"]
-
-MONTHS = 12
+           "overrides_for", "run_path", "extract"]
 
 
 @dataclass(frozen=True)
 class Extractor:
-    """How to read one moment off a simulated run."""
+    """How to read one moment off the simulated months (offsets count from the start)."""
 
     kind: str
-    run: int
-    years_runs: tuple[int, ...] = ()  # run of each year (multi-year sums)
+    years: tuple[int, ...]  # month offsets of each year's January
     months: tuple[int, ...] = ()
     plus: tuple[int, ...] = ()
     minus: tuple[int, ...] = ()
     month: int = 0
     through_month: int = 0
+    stock_from: int = -1  # stock index (months simulated) at the start of an increase
+    stock_to: int = -1
+    span_years: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ class SimSpec:
     seed: int
     free: tuple[tuple[str, int | None], ...]  # simulated free parameters (path, index)
     unit_share: bool  # simulate with recording share 1 (the objective scales level moments)
-    runs: tuple[tuple[float, ...], ...]  # demand path (12 months) of each distinct run
+    start: str  # first simulated month, YYYY-MM
+    demand: tuple[float, ...]  # labour-demand index of every simulated month
     extract: tuple[Extractor, ...]
 
     @property
@@ -62,40 +64,89 @@ class SimSpec:
         """Moments per replication."""
         return len(self.extract)
 
+    @property
+    def months(self) -> int:
+        """Months simulated."""
+        return len(self.demand)
 
-def _demand(cfg: LoadedConfig, year: int) -> tuple[float, ...]:
-    value = cfg.spec.simulation.demand_index.get(str(year), 1.0)
-    values = value if isinstance(value, list) else [value] * MONTHS
-    return tuple(float(v) for v in values)
+
+def _offset(start: pd.Period, year: int, month: int = 1) -> int:
+    return (pd.Period(f"{year}-{month:02d}", freq="M") - start).n
+
+
+def _period_end(start: pd.Period, period: str) -> int:
+    """Stock index at the end of ``period`` (``YYYY`` = its December, ``YYYY-MM``)."""
+    if len(period) == 4:
+        period = f"{period}-12"
+    return _offset(start, int(period[:4]), int(period[5:7])) + 1
+
+
+def _span(a: str, b: str) -> float:
+    def dec(p: str) -> float:
+        return float(p) + 1.0 if len(p) == 4 else float(p[:4]) + int(p[5:7]) / 12.0
+    return dec(b) - dec(a)
 
 
 def make_spec(cfg: LoadedConfig, moments: list[Moment], persons_per_agent: float,
-              seed: int | None = None) -> SimSpec:
-    """Plan the simulations of a configuration at one scale."""
-    runs: list[tuple[float, ...]] = []
-    for m in moments:
-        for y in m.spec.years:
-            if _demand(cfg, y) not in runs:
-                runs.append(_demand(cfg, y))
-    runs = runs or [_demand(cfg, 0)]
+              seed: int | None = None, demand: tuple[float, ...] | None = None) -> SimSpec:
+    """Plan the continuous run of a configuration at one scale.
+
+    ``demand`` replaces the configured demand path (macro draws in validation).
+
+    Raises
+    ------
+    ValueError
+        A target reads a month outside the simulated window.
+    """
+    sim = cfg.spec.simulation
+    first = pd.Period(sim.start, freq="M")
+    months = (pd.Period(sim.end, freq="M") - first).n + 1
+    path = tuple(demand) if demand is not None else demand_path(cfg, first, months)
+    if len(path) != months:
+        raise ValueError(f"demand path has {len(path)} months, the run {months}")
+    # Spin-up: the run starts earlier at reference demand (1.0) so that the undated initial
+    # stocks settle before the first target month; no target reads those months.
+    spin = sim.spin_up_months
+    start = first - spin
+    path = (1.0,) * spin + path
+    months += spin
     extract = []
     for m in moments:
         t = m.spec
-        years_runs = tuple(runs.index(_demand(cfg, y)) for y in t.years)
-        extract.append(Extractor(
-            kind=t.kind, run=years_runs[0] if years_runs else 0, years_runs=years_runs,
-            months=tuple(m.months),
-            plus=tuple(t.plus or ()), minus=tuple(t.minus or ()), month=t.month or 0,
-            through_month=t.through_month or 0))
+        e = Extractor(kind=t.kind, years=tuple(_offset(start, y) for y in t.years),
+                      months=tuple(m.months), plus=tuple(t.plus or ()),
+                      minus=tuple(t.minus or ()), month=t.month or 0,
+                      through_month=t.through_month or 0)
+        if t.kind == "rural_transfer_stock_increase":
+            e = _with_stock(e, _period_end(start, t.from_period), _period_end(start, t.to_period),
+                            _span(t.from_period, t.to_period))
+        elif t.kind == "rural_transfer_stock_increase_yoy":
+            end = _period_end(start, t.period)
+            e = _with_stock(e, end - 12, end, 1.0)
+        if t.kind != "programme_output":
+            lo = min(e.years) if e.years else 0
+            hi = max(e.years) + 11 if e.years else 0
+            if e.stock_from >= 0:
+                lo, hi = min(lo, e.stock_from), max(hi, e.stock_to - 1)
+            if lo < spin or hi >= months:
+                raise ValueError(f"target '{m.name}' reads months outside the simulated window "
+                                 f"{sim.start}..{sim.end}")
+        extract.append(e)
     free = tuple((p.path, p.index) for p in cfg.free if p.path != RECORDING_SHARE)
     unit_share = any(p.path == RECORDING_SHARE for p in cfg.free)
     return SimSpec(
         base_path=str(cfg.base_path),
         fixed=tuple((k, tuple(v) if isinstance(v, list) else v)
-                    for k, v in sorted(cfg.spec.simulation.fixed.items())),
+                    for k, v in sorted(sim.fixed.items())),
         persons_per_agent=float(persons_per_agent),
-        seed=int(cfg.spec.simulation.seed if seed is None else seed), free=free,
-        unit_share=unit_share, runs=tuple(runs), extract=tuple(extract))
+        seed=int(sim.seed if seed is None else seed), free=free, unit_share=unit_share,
+        start=str(start), demand=tuple(float(v) for v in path), extract=tuple(extract))
+
+
+def _with_stock(e: Extractor, a: int, b: int, span: float) -> Extractor:
+    from dataclasses import replace
+
+    return replace(e, stock_from=a, stock_to=b, span_years=span)
 
 
 _BASE: dict[str, ParameterSet] = {}
@@ -132,11 +183,14 @@ def _params(spec: SimSpec, theta: tuple[float, ...]) -> ParameterSet:
     return base.with_overrides(over, where="calibration")
 
 
-def _run(spec: SimSpec, params: ParameterSet, path: tuple[float, ...], replicate: int
-         ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Monthly frame and the off-farm stock of rural-hukou workers at months 0..T."""
-    model = LabourMarket(params=params, start="2018-01", months=len(path),
-                         persons_per_agent=spec.persons_per_agent, demand_index=list(path),
+def run_path(spec: SimSpec, params: ParameterSet, replicate: int
+             ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Monthly frame of the continuous run and the off-farm stock of rural-hukou workers.
+
+    The stock has one more entry than the frame: index *i* is the stock after *i* months.
+    """
+    model = LabourMarket(params=params, start=spec.start, months=spec.months,
+                         persons_per_agent=spec.persons_per_agent, demand_index=list(spec.demand),
                          seed=spec.seed, replicate=replicate)
     employed = np.asarray(URBAN_EMPLOYMENT, dtype=np.int8)
 
@@ -146,32 +200,40 @@ def _run(spec: SimSpec, params: ParameterSet, path: tuple[float, ...], replicate
         return float(np.count_nonzero(w.rural_hukou[:n] & np.isin(w.state[:n], employed)))
 
     stock = [off_farm()]
-    for _ in range(len(path)):
+    for _ in range(spec.months):
         model.step()
         stock.append(off_farm())
     return model.monthly(), np.asarray(stock) * spec.persons_per_agent
 
 
-def _extract(e: Extractor, outputs: list[tuple[pd.DataFrame, np.ndarray]]) -> float:
+def extract(e: Extractor, frame: pd.DataFrame, stock: np.ndarray) -> float:
+    """Read one moment off the continuous run."""
+    jobs = frame["new_urban_jobs"].to_numpy()
     if e.kind == "new_urban_jobs":
-        return float(sum(outputs[r][0]["new_urban_jobs"].sum() for r in e.years_runs))
-    year, stock = outputs[e.run]
+        return float(sum(jobs[y: y + 12].sum() for y in e.years))
+    if e.kind == "new_urban_jobs_ytd":
+        return float(jobs[e.years[0]: e.years[0] + e.through_month].sum())
+    if e.kind == "programme_output":
+        return float("nan")  # programme outputs: past programmes are not simulated
+    y = e.years[0]
     if e.kind in ("new_jobs_cumulative_share", "new_jobs_cumulative_share_yoy",
                   "national_new_jobs_cumulative_share"):
-        cum = year["new_urban_jobs"].cumsum().to_numpy()
+        cum = jobs[y: y + 12].cumsum()
         return float(100 * cum[e.through_month - 1] / cum[-1]) if cum[-1] else float("nan")
-    rate = year["surveyed_unemployment_rate"].to_numpy()
-    if e.kind == "surveyed_rate_mean":
+    rate = frame["surveyed_unemployment_rate"].to_numpy()[y: y + 12]
+    if e.kind in ("surveyed_rate_mean", "hunan_surveyed_upper_bound"):
         return float(rate[[m - 1 for m in e.months]].mean())
+    if e.kind == "surveyed_rate_month":
+        return float(rate[e.month - 1])
     if e.kind == "surveyed_rate_contrast":
         return float(rate[[m - 1 for m in e.plus]].mean() - rate[[m - 1 for m in e.minus]].mean())
     if e.kind == "registered_rate":
-        return float(year["registered_unemployment_rate"].iloc[e.month - 1])
+        return float(frame["registered_unemployment_rate"].iloc[y + e.month - 1])
     if e.kind == "rural_transfer_new":
-        return float(year["rural_transfer_new"].sum())
+        return float(frame["rural_transfer_new"].to_numpy()[y: y + 12].sum())
     if e.kind in ("rural_transfer_stock_increase", "rural_transfer_stock_increase_yoy"):
-        return float(stock[MONTHS] - stock[0])
-    return float("nan")  # programme outputs: no instrument in the model
+        return float((stock[e.stock_to] - stock[e.stock_from]) / e.span_years)
+    raise AssertionError(e.kind)  # kinds are validated by the schema
 
 
 def simulate_replicate(spec: SimSpec, theta: tuple[float, ...], replicate: int) -> np.ndarray:
@@ -179,18 +241,18 @@ def simulate_replicate(spec: SimSpec, theta: tuple[float, ...], replicate: int) 
 
     Level moments are at recording share 1 when the share is a free parameter.
     """
-    params = _params(spec, tuple(theta))
-    outputs = [_run(spec, params, path, replicate) for path in spec.runs]
-    return np.array([_extract(e, outputs) for e in spec.extract], dtype=float)
+    frame, stock = run_path(spec, _params(spec, tuple(theta)), replicate)
+    return np.array([extract(e, frame, stock) for e in spec.extract], dtype=float)
 
 
 def simulate_monthly(spec: SimSpec, theta: tuple[float, ...], replicate: int,
                      share: float | None = None) -> pd.DataFrame:
-    """Monthly frame of the first run at ``theta`` (for plots), with ``share`` applied."""
+    """Monthly frame of the continuous run at ``theta`` (for plots), with ``share`` applied."""
     params = _params(spec, tuple(theta))
     if share is not None:
         params = params.with_overrides({RECORDING_SHARE: float(share)})
-    frame, stock = _run(spec, params, spec.runs[0], replicate)
+    frame, stock = run_path(spec, params, replicate)
     frame = frame.copy()
     frame["off_farm_rural_hukou"] = stock[1:]
+    frame["demand_index"] = spec.demand
     return frame

@@ -57,6 +57,8 @@ class FitResult:
     moments_sim: np.ndarray  # simulated moments at the estimate (mean over R, share applied)
     sigma_sim: np.ndarray  # covariance of one replication's moments at the estimate
     residual_se: np.ndarray  # standard error of (simulated - target) per moment
+    gap: float | None = None  # proxy gap (Hunan minus China, pp), concentrated out
+    gap_se: float | None = None
     global_best: dict = field(default_factory=dict)
     local: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
@@ -77,8 +79,8 @@ class FitResult:
 
     @property
     def dof(self) -> int:
-        """Residual rows minus free parameters."""
-        return self.problem.n_rows - len(self.problem.free)
+        """Residual rows minus free parameters (and the proxy gap)."""
+        return self.problem.n_rows - len(self.problem.free) - (self.gap is not None)
 
 
 def base_values(cfg: LoadedConfig) -> dict[str, float]:
@@ -158,7 +160,7 @@ def _design(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, rel_step: float
 
 
 def _local_stage(problem: Problem, ev: Evaluator, spec: SimSpec, reps: int, x0: np.ndarray,
-                 cfg: LoadedConfig) -> tuple[np.ndarray, dict]:
+                 cfg: LoadedConfig, max_nfev: int | None = None) -> tuple[np.ndarray, dict]:
     """Run ``scipy.optimize.least_squares`` (trust-region reflective) on the residuals.
 
     The Jacobian's forward differences are one parallel batch.
@@ -185,8 +187,8 @@ def _local_stage(problem: Problem, ev: Evaluator, spec: SimSpec, reps: int, x0: 
     ev.stage("local (least squares, default scale)",
              total=m.local_max_iterations * (x0.size + 1) * reps)
     res = least_squares(fun, np.clip(x0, lo, hi), jac=jac, bounds=(lo, hi), x_scale=hi - lo,
-                        method="trf", max_nfev=m.local_max_iterations, ftol=1e-3, xtol=1e-3,
-                        gtol=1e-6)
+                        method="trf", max_nfev=max_nfev or m.local_max_iterations, ftol=1e-3,
+                        xtol=1e-3, gtol=1e-6)
     value, best = min(seen, key=lambda s: s[0])  # the last accepted point, or better
     return np.asarray(best), {
         "objective": value, "x": best, "nfev": int(res.nfev), "njev": int(res.njev or 0),
@@ -226,13 +228,20 @@ def simulated_covariance(problem: Problem, ev: Evaluator, spec: SimSpec, reps: i
 
 def _sandwich(problem: Problem, jac: np.ndarray, sigma_sim: np.ndarray, reps: int,
               data_cov: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Parameter covariance and the standard error of each moment's residual."""
+    """Parameter covariance and the standard error of each moment's residual.
+
+    With a proxy gap the covariance has one more row and column (the gap, last).
+    """
     fit, sd = problem.fit, problem.sd
     k_fit = np.flatnonzero(fit)
-    p = len(problem.free)
+    gap = problem.gap_spec is not None
+    p = len(problem.free) + gap
+    jac = np.column_stack([jac, -problem.gapped.astype(float)]) if gap else jac
     rows_g = [jac[k] / sd[k] for k in k_fit]
     for j, _, tau in problem.priors:
         rows_g.append(np.eye(p)[j] / tau)
+    if gap:
+        rows_g.append(np.eye(p)[-1] / problem.gap_spec.prior_sd)
     g = np.array(rows_g)
     n = g.shape[0]
     omega = np.zeros((n, n))
@@ -258,7 +267,11 @@ def _sandwich(problem: Problem, jac: np.ndarray, sigma_sim: np.ndarray, reps: in
 
 def fit(cfg: LoadedConfig, ev: Evaluator, *, moments: list[Moment] | None = None,
         data: np.ndarray | None = None, data_cov: np.ndarray | None = None,
-        use_priors: bool | None = None, seed: int | None = None) -> FitResult:
+        use_priors: bool | None = None, seed: int | None = None,
+        start: np.ndarray | None = None, global_stage: bool | None = None,
+        persons_per_agent: float | None = None, replications: int | None = None,
+        local_max_iterations: int | None = None, se_replications: int | None = None,
+        demand: tuple[float, ...] | None = None) -> FitResult:
     """Fit the configuration's free parameters to its targets (or to ``data``).
 
     Parameters
@@ -277,37 +290,50 @@ def fit(cfg: LoadedConfig, ev: Evaluator, *, moments: list[Moment] | None = None
         Override ``method.use_priors``.
     seed : int, optional
         Simulation seed (default ``simulation.seed``).
+    start : ndarray, optional
+        Starting point of the simulated parameters (a warm start; default the base values).
+    global_stage, persons_per_agent, replications, local_max_iterations, se_replications
+        Override the configuration's settings (cheaper refits in validation).
+    demand : tuple of float, optional
+        Demand path of the run replacing the configured one (validation's strict oos fit).
     """
     m, sim = cfg.spec.method, cfg.spec.simulation
     moments = moments if moments is not None else build_targets(cfg)
     problem = Problem.from_config(cfg, moments, data=data, use_priors=use_priors)
-    spec = make_spec(cfg, moments, sim.persons_per_agent, seed)
-    reps = sim.replications
+    spec = make_spec(cfg, moments, persons_per_agent or sim.persons_per_agent, seed,
+                     demand=demand)
+    reps = replications or sim.replications
+    se_reps = se_replications or m.se_replications
     timings: dict[str, float] = {}
-    x = problem.start(base_values(cfg))
+    x = problem.start(base_values(cfg)) if start is None else np.clip(
+        np.asarray(start, dtype=float), problem.sim_lower, problem.sim_upper)
     global_info: dict = {}
     t0 = time.perf_counter()
-    if m.global_stage and m.global_maxiter > 0:
+    run_global = m.global_stage if global_stage is None else global_stage
+    if run_global and m.global_maxiter > 0:
         spec_g = replace(spec, persons_per_agent=m.global_persons_per_agent)
         x, global_info = _global_stage(problem, ev, spec_g, m.global_replications, x, cfg,
                                        spec, reps)
     timings["global_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    x, local_info = _local_stage(problem, ev, spec, reps, x, cfg)
+    x, local_info = _local_stage(problem, ev, spec, reps, x, cfg, local_max_iterations)
     timings["local_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     ev.stage("standard errors (Jacobian, replications)",
-             total=(2 * x.size + 1) * reps + m.se_replications)
+             total=(2 * x.size + 1) * reps + se_reps)
     raw_hat = _mean(ev, spec, [x], reps)[0]
     share = problem.best_share(raw_hat)
     objective = problem.objective(x, raw_hat)
     jac = jacobian(problem, ev, spec, reps, x, share, m.diff_step)
-    _, sigma_sim = simulated_covariance(problem, ev, spec, max(m.se_replications, reps), x,
+    _, sigma_sim = simulated_covariance(problem, ev, spec, max(se_reps, reps), x,
                                         share)
-    cov, res_se = _sandwich(problem, jac, sigma_sim, reps, data_cov)
+    cov_all, res_se = _sandwich(problem, jac, sigma_sim, reps, data_cov)
+    p = len(problem.free)
+    moments_sim, _, gap = problem.adjusted(raw_hat, share, concentrate=False)
     timings["inference_s"] = time.perf_counter() - t0
     return FitResult(problem=problem, spec=spec, replications=reps,
-                     estimate=problem.full(x, share), objective=objective, cov=cov, jac=jac,
-                     moments_sim=problem.scale(raw_hat, share), sigma_sim=sigma_sim,
-                     residual_se=res_se, global_best=global_info, local=local_info,
-                     timings=timings)
+                     estimate=problem.full(x, share), objective=objective, cov=cov_all[:p, :p],
+                     jac=jac, moments_sim=moments_sim, sigma_sim=sigma_sim,
+                     residual_se=res_se, gap=gap,
+                     gap_se=float(np.sqrt(max(cov_all[p, p], 0))) if gap is not None else None,
+                     global_best=global_info, local=local_info, timings=timings)

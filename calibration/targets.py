@@ -6,6 +6,8 @@ it). The kinds:
 
 - ``new_urban_jobs`` — Hunan's annual new urban jobs (persons); two consecutive years give the
   published two-year sum (2015+2016).
+- ``new_urban_jobs_ytd`` — Hunan's cumulative new urban jobs from January through a month
+  (persons), for a year whose annual figure is not published (Jan–Sep 2019).
 - ``new_jobs_cumulative_share`` — Hunan's cumulative new urban jobs through a month as a share
   of the year (H1 2017, H1 2018).
 - ``new_jobs_cumulative_share_yoy`` — the same for a year whose cumulative figure is only known
@@ -21,8 +23,12 @@ it). The kinds:
 - ``rural_transfer_new`` — Hunan's new rural labour transfer in a year (persons).
 - ``rural_transfer_stock_increase`` / ``..._yoy`` — the yearly increase of Hunan's stock of
   transferred rural labour, from two stock observations or from a stated year-on-year growth.
+- ``surveyed_rate_month`` — China's surveyed rate in one month (S/D only), standing in for
+  Hunan's through the proxy gap (``[proxy_gap]``), as ``surveyed_rate_mean`` does.
+- ``hunan_surveyed_upper_bound`` — Hunan's own statement that its surveyed rate stayed
+  "within 5%" (2018): an upper bound on the model's annual mean, checked and reported.
 - ``programme_output`` — reported only (training completions, loan per supported founder):
-  the model has no instruments yet.
+  past programmes are not simulated.
 """
 
 from __future__ import annotations
@@ -36,10 +42,12 @@ import pandas as pd
 from calibration.config import CalibrationConfigError, LoadedConfig, TargetSpec
 from model import data
 
-__all__ = ["Moment", "build_targets", "LEVEL_KINDS"]
+__all__ = ["Moment", "build_targets", "LEVEL_KINDS", "GAP_KINDS"]
 
 #: Kinds whose simulated value is proportional to the new-jobs recording share.
-LEVEL_KINDS = frozenset({"new_urban_jobs"})
+LEVEL_KINDS = frozenset({"new_urban_jobs", "new_urban_jobs_ytd"})
+#: Kinds compared with China's surveyed rate through the proxy gap (Hunan minus China, pp).
+GAP_KINDS = frozenset({"surveyed_rate_mean", "surveyed_rate_month"})
 _YOY = re.compile(r"([+-]?\d+(?:\.\d+)?)\s*%\s*yoy")
 
 
@@ -61,6 +69,11 @@ class Moment:
     def level(self) -> bool:
         """True when the simulated value scales with the new-jobs recording share."""
         return self.kind in LEVEL_KINDS
+
+    @property
+    def gap(self) -> bool:
+        """True when the target is China's rate standing in for Hunan's (the proxy gap)."""
+        return self.kind in GAP_KINDS
 
 
 def _period_of_year(period: str) -> float:
@@ -93,6 +106,8 @@ def _surveyed(year: int, months: list[int], where: str) -> np.ndarray:
 
 def _mean_months(t: TargetSpec) -> tuple[int, ...]:
     """Months a ``surveyed_rate_mean`` averages: as listed, else every S/D month of the year."""
+    if t.kind == "hunan_surveyed_upper_bound":
+        return tuple(range(1, 13))
     if t.kind != "surveyed_rate_mean":
         return ()
     if t.months:
@@ -106,6 +121,10 @@ def _value(t: TargetSpec) -> tuple[float, str, str]:
     y = t.years[0] if t.years else None
     if t.kind == "new_urban_jobs":
         period = str(y) if len(t.years) == 1 else f"{t.years[0]}+{t.years[1]}"
+        q = data.hunan("new_urban_jobs", period)
+        return q.value, "persons", f"hunan_indicators.csv new_urban_jobs {period} [{q.flag}]"
+    if t.kind == "new_urban_jobs_ytd":
+        period = f"{y}-01..{y}-{t.through_month:02d}"
         q = data.hunan("new_urban_jobs", period)
         return q.value, "persons", f"hunan_indicators.csv new_urban_jobs {period} [{q.flag}]"
     if t.kind == "new_jobs_cumulative_share":
@@ -135,6 +154,14 @@ def _value(t: TargetSpec) -> tuple[float, str, str]:
         vals = _surveyed(y, months, f"target '{t.name}'")
         return (float(vals.mean()), "percent",
                 f"national_monthly_surveyed_unemployment.csv {y} months {months} (S/D only)")
+    if t.kind == "surveyed_rate_month":
+        value = _surveyed(y, [t.month], f"target '{t.name}'")[0]
+        return (float(value), "percent",
+                f"national_monthly_surveyed_unemployment.csv {y}-{t.month:02d} (S/D only)")
+    if t.kind == "hunan_surveyed_upper_bound":
+        q = data.hunan(t.indicator, str(y))
+        return (q.value, "percent",
+                f"hunan_indicators.csv {t.indicator} {y} [{q.flag}] (an upper bound)")
     if t.kind == "surveyed_rate_contrast":
         plus = _surveyed(y, t.plus, f"target '{t.name}'").mean()
         minus = _surveyed(y, t.minus, f"target '{t.name}'").mean()

@@ -103,6 +103,15 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--out", type=Path, required=True, help="fitted parameter file to write")
     cal.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     cal.add_argument("--workers", type=_positive_int, default=2)
+    val = sub.add_parser("validate", help="backcast the calibrated model against the record")
+    val.add_argument("config", type=Path, nargs="?", default=Path("calibration/hunan.toml"))
+    val.add_argument("--out", type=Path, required=True, help="output folder")
+    val.add_argument("--fitted", type=Path,
+                     default=Path("calibration/fitted/hunan_2020_dynamic.toml"))
+    val.add_argument("--docs", type=Path, default=None, help="also write the page here")
+    val.add_argument("--draws", type=_positive_int, default=16)
+    val.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    val.add_argument("--workers", type=_positive_int, default=2)
     fc = sub.add_parser("forecast", help="forecast and backtest the headline series")
     fc.add_argument("--out", type=Path, required=True, help="output folder")
     fc.add_argument("--include-memory", action="store_true",
@@ -225,6 +234,12 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from calibration.validate_cli import main_validate
+
+    return main_validate(args)
+
+
 def _nowcast(args: argparse.Namespace) -> int:
     from model.nowcast.cli import main_args
 
@@ -239,7 +254,8 @@ def _effects(args: argparse.Namespace) -> int:
 
 COMMANDS = {"run": _run, "compare": _compare, "calibrate": _calibrate, "forecast": _forecast,
             "effects": _effects, "nowcast": _nowcast,
-            "optimise": _optimise, "dashboard": _dashboard}
+            "optimise": _optimise, "dashboard": _dashboard,
+            "validate": _validate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 HUNAN = REPO / "calibration" / "hunan.toml"
 
-#: Three free parameters, five 12-month targets, very coarse scale: a fit takes seconds.
+#: Three free parameters, five targets read off one 36-month run, very coarse scale: a fit takes
+#: seconds.
 TINY = """
 [calibration]
 name = "tiny"
@@ -19,6 +20,8 @@ base_parameters = "default"
 persons_per_agent = {ppa}
 replications = 2
 seed = 11
+start = "2017-01"
+end = "2019-12"
 fixed = {{ "firms.exit_rate" = 0.0 }}
 fixed_note = "exercises the fixed-parameter path and its check"
 

@@ -31,7 +31,7 @@ def _error(path: Path) -> str:
     ('kind = "registered_rate"', 'kind = "rate"', "targets[4] (registered_2019_09)"),
     ("sd = 0.3\n", "", "targets[2] (surveyed_mean_2018)"),
     ("plus = [7]", "plus = [13]", "targets[3] (surveyed_autumn_2018)"),
-    ("minus = [10, 12]", "minus = [11]", "targets[3] (surveyed_autumn_2018)"),
+    ("minus = [10, 12]", "minus = [0]", "targets[3] (surveyed_autumn_2018)"),
     ("month = 9", "month = 8", "targets[4] (registered_2019_09)"),
     ("fit = false", "fit = true", "targets[5] (loan_per_founder)"),
     ('"firms.exit_rate" = 0.0', '"firms.exit_rat" = 0.0', "simulation.fixed"),
@@ -74,18 +74,32 @@ def test_run_calibrate_rejects_before_simulating(make_tiny, tmp_path):
 def test_shipped_hunan_targets_come_from_the_data(hunan_path):
     cfg = load_config(hunan_path)
     moments = {m.name: m for m in build_targets(cfg)}
-    assert moments["h1_share_2018"].value == pytest.approx(100 * 43.91 / 79.45)
-    assert moments["new_urban_jobs_2015_2016"].value == pytest.approx(155.36e4)
-    assert moments["jan_sep_share_2018"].value == pytest.approx(100 * 66.76 / 1.0203 / 79.45)
-    # The surveyed mean uses S/D months only (the loader drops M months).
+    assert moments["hunan_jan_jun_share_2018"].value == pytest.approx(100 * 43.91 / 79.45)
+    assert moments["hunan_jan_sep_share_2017"].value == pytest.approx(100 * 63.29 / 75.13)
+    assert moments["new_urban_jobs_2016"].value == pytest.approx(77.36e4)
+    assert moments["new_urban_jobs_jan_sep_2019"].value == pytest.approx(66.76e4)
+    assert moments["national_share_2020_02"].value == pytest.approx(100 * 108 / 1186)
+    # China's monthly rate: S/D months only (the loader drops M months), through the gap.
     surveyed = data.national_monthly_surveyed()
-    months = moments["surveyed_mean_2018"].months
-    assert 4 not in months and 11 not in months
-    assert moments["surveyed_mean_2018"].value == pytest.approx(
-        surveyed[[f"2018-{m:02d}" for m in months]].mean())
+    assert moments["surveyed_2020_02"].value == pytest.approx(surveyed["2020-02"])
+    assert moments["surveyed_2020_02"].gap and not moments["registered_rate_2019_09"].gap
+    assert "surveyed_2019_10" not in moments  # flagged M
+    bound = moments["hunan_surveyed_within_5pct_2018"]
+    assert bound.value == 5.0 and not bound.fit
+    # The gap's upper bound is Hunan's 'within 5%' against China's 2018 mean.
+    china_2018 = surveyed[[f"2018-{m:02d}" for m in range(1, 13)]].mean()
+    assert cfg.spec.proxy_gap.upper == pytest.approx(5.0 - china_2018, abs=0.005)
     assert not moments["loan_per_founder_2018"].fit
     fitted = [m for m in moments.values() if m.fit]
     assert len(cfg.free) <= len(fitted)
+
+
+def test_target_outside_the_run_is_refused(make_tiny):
+    from calibration.simulate import make_spec
+
+    cfg = load_config(make_tiny(replace={"years = [2017]": "years = [2014]"}))
+    with pytest.raises(ValueError, match="outside the simulated window"):
+        make_spec(cfg, build_targets(cfg), 16000)
 
 
 def test_memory_only_month_is_refused(make_tiny):

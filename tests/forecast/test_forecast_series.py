@@ -37,10 +37,10 @@ def test_missing_and_memory_months_stay_missing():
     """Unpublished and M-flagged months are NaN unless memory is asked for."""
     rate = load_series("cn_surveyed_unemployment_rate").y
     assert rate.index.freqstr.startswith("M") and len(rate) == 36
-    assert np.isnan(rate["2019-02"])  # flagged M: excluded by default
+    assert np.isnan(rate["2019-10"])  # flagged M: excluded by default
     assert rate["2020-02"] == pytest.approx(6.2)
     with_memory = load_series("cn_surveyed_unemployment_rate", include_memory=True).y
-    assert with_memory["2019-02"] == pytest.approx(5.3)
+    assert with_memory["2019-10"] == pytest.approx(5.1)
     assert with_memory.notna().sum() > rate.notna().sum()
 
 
@@ -50,9 +50,9 @@ def test_annual_series_keep_gaps_in_persons():
     assert np.isnan(cn["2010"]) and cn["2014"] == pytest.approx(13_220_000)  # 2010 is M
     assert cn["2020"] == pytest.approx(11_860_000)
     hunan = load_series("hunan_new_urban_jobs")
-    assert hunan.y.notna().sum() == 4
-    assert np.isnan(hunan.y["2016"])  # only known as the 2015+2016 sum, not split
-    assert any("2015+2016" in note for note in hunan.notes)
+    # The data revision of 2026-12 adds 2015 (D) and 2016 (S); 2019 is still unpublished.
+    assert hunan.y.notna().sum() == 6
+    assert np.isnan(hunan.y["2019"]) and hunan.y["2016"] == pytest.approx(773_600)
     assert hunan.targets[0].value == pytest.approx(700_000)
 
 

@@ -107,7 +107,7 @@ def test_data_duplicated_period(data_copy):
 def test_data_non_numeric_value(data_copy):
     path = data_copy / "national_ytd_new_urban_jobs.csv"
     path.write_text(path.read_text().replace("2018,10,1200", "2018,10,about 1200"))
-    with pytest.raises(DataError, match="line 2, column 'cumulative_wan': 'about 1200'"):
+    with pytest.raises(DataError, match="line 23, column 'cumulative_wan': 'about 1200'"):
         load_table("national_ytd_new_urban_jobs.csv", data_copy)
 
 

@@ -81,8 +81,8 @@ def test_units_convert_to_persons_and_percent():
 
 def test_memory_values_are_excluded_unless_asked():
     series = data.national_monthly_surveyed()
-    assert math.isnan(series["2018-04"])  # M-flagged
-    assert data.national_monthly_surveyed(include_memory=True)["2018-04"] == 4.9
+    assert math.isnan(series["2019-10"])  # M-flagged (2018-04 is S since the data revision)
+    assert data.national_monthly_surveyed(include_memory=True)["2019-10"] == 5.1
     with pytest.raises(DataError, match="flagged M"):
         data.hunan("minimum_wage_tiers", "2019-10..2022-03")
 
