@@ -24,8 +24,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 #: The coarse scale the bar names: 20 replications at one agent per 1000 people.
 REPLICATIONS, SCALE = 20, 1000.0
-#: The instrument moved: vocational training to zero (its lock-in lowers first-year jobs).
-MOVED = "vocational_training"
+#: The instrument moved: the social-insurance fee cut (the plan's largest budget) to zero,
+#: which lowers labour demand through the own-wage elasticity and so the year's new jobs.
+MOVED = "social_insurance_fee_cut"
 
 
 def _chromium() -> str:
