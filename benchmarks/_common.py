@@ -18,12 +18,12 @@ OUT = ROOT / "out" / "bench"
 if str(ROOT) not in sys.path:  # `python benchmarks/x.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
-from model.memory import keep_heap  # noqa: E402,F401  (re-exported for the scripts)
+from jobsim.memory import keep_heap  # noqa: E402,F401  (re-exported for the scripts)
 
 
 def live_agents(model: Any) -> int:
     """Worker agents that have entered and are not gone (what a month steps)."""
-    from model.agents import State
+    from jobsim.agents import State
 
     w = model.workers
     return int(w.n_used - np.count_nonzero(w.state[: w.n_used] == State.GONE))

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from model.compare import run_compare
+from jobsim.compare import run_compare
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "plan_2021.toml"

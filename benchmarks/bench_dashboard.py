@@ -1,7 +1,7 @@
 """Dashboard response time: one budget change at the dashboard's coarse scale, warm workers.
 
 Bar (issue 14): an answer within 10 s at 20 replications and one agent per 1000 people on 2
-cores. Times :func:`model.dashboard.compute.evaluate` — what the page runs on a slider move:
+cores. Times :func:`jobsim.dashboard.compute.evaluate` — what the page runs on a slider move:
 20 replications with full uncertainty plus attribution on 2 of them (42 model runs), and the
 three figures — on a local pool of 2 worker processes started (and warmed by one answer)
 beforehand, as the dashboard keeps its pool. The load average is recorded with the figures
@@ -20,9 +20,9 @@ import resource
 import time
 from pathlib import Path
 
-from model.api import Scenario
-from model.compare.executors import LocalExecutor
-from model.dashboard.compute import Settings, evaluate
+from jobsim.api import Scenario
+from jobsim.compare.executors import LocalExecutor
+from jobsim.dashboard.compute import Settings, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "out" / "bench"

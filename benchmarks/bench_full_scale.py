@@ -30,7 +30,7 @@ from typing import Any
 
 from _common import OUT, keep_heap, live_agents, machine, write_json
 
-from model.labour_market import LabourMarket
+from jobsim.labour_market import LabourMarket
 
 BAR_SECONDS = 60.0
 BAR_GIB = 8.0

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from _common import ROOT, machine, write_json
 
-from model.nowcast.cli import run_nowcast
-from model.nowcast.ensemble import EnsembleSpec
+from jobsim.nowcast.cli import run_nowcast
+from jobsim.nowcast.ensemble import EnsembleSpec
 
 PLAN = ROOT / "scenarios" / "plan_2021.toml"
 ACTUALS_2020 = ROOT / "scenarios" / "actuals" / "china_2020_jan_jun.csv"

@@ -40,15 +40,15 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model.compare.executors import make_executor  # noqa: E402
-from model.compare.tasks import scenario_hash  # noqa: E402
-from model.optimise.bounds import load_bounds  # noqa: E402
-from model.optimise.evaluate import code_hash, make_futures  # noqa: E402
-from model.optimise.objectives import minimised, non_dominated  # noqa: E402
-from model.optimise.outputs import mix_of_row  # noqa: E402
-from model.optimise.search import EvalStore, MixEvaluator, mix_table, random_search  # noqa: E402
-from model.optimise.space import build_space  # noqa: E402
-from model.scenario import load_scenario  # noqa: E402
+from jobsim.compare.executors import make_executor  # noqa: E402
+from jobsim.compare.tasks import scenario_hash  # noqa: E402
+from jobsim.optimise.bounds import load_bounds  # noqa: E402
+from jobsim.optimise.evaluate import code_hash, make_futures  # noqa: E402
+from jobsim.optimise.objectives import minimised, non_dominated  # noqa: E402
+from jobsim.optimise.outputs import mix_of_row  # noqa: E402
+from jobsim.optimise.search import EvalStore, MixEvaluator, mix_table, random_search  # noqa: E402
+from jobsim.optimise.space import build_space  # noqa: E402
+from jobsim.scenario import load_scenario  # noqa: E402
 
 PLAN = ROOT / "scenarios" / "plan_2021.toml"
 BENCH = ROOT / "out" / "bench"

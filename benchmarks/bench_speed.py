@@ -1,6 +1,6 @@
 """Columnar model vs the plain-Mesa yardstick, on the same population and the same rules.
 
-For each scale (people per agent) the columnar :class:`~model.labour_market.LabourMarket` is
+For each scale (people per agent) the columnar :class:`~jobsim.labour_market.LabourMarket` is
 built with a fixed seed and stepped for the horizon (best of ``--repeats`` runs, a fresh build
 each time, only the stepping timed); the plain-Mesa model (``benchmarks/plain_mesa.py``) is
 built FROM the same columnar population and stepped once. Agent-steps = live agents at the
@@ -27,7 +27,7 @@ from typing import Any
 from _common import keep_heap, live_agents, machine, write_json
 from plain_mesa import PlainMesaLabourMarket
 
-from model.labour_market import LabourMarket
+from jobsim.labour_market import LabourMarket
 
 BAR_RATIO = 100.0
 

@@ -1,12 +1,12 @@
 """Plain-Mesa yardstick: the columnar model's monthly rules, one Python object per worker.
 
-These are the rules of :class:`model.labour_market.LabourMarket` written the usual Mesa way
+These are the rules of :class:`jobsim.labour_market.LabourMarket` written the usual Mesa way
 (DESIGN §2, "Mesa"): every worker is a :class:`mesa.Agent` with a ``step()`` method holding its
 monthly rules, scheduled with ``model.agents.shuffle_do("step")``; firms are plain Python
 objects. It exists only to be timed against the columnar model (``benchmarks/bench_speed.py``),
 so it is built FROM a columnar model's population (same people, ages, states, firms,
-attributes) and reads every number from the same :class:`~model.params.ParameterSet` and
-:class:`~model.population.Demography`.
+attributes) and reads every number from the same :class:`~jobsim.params.ParameterSet` and
+:class:`~jobsim.population.Demography`.
 
 Rules per month, per agent, in the columnar model's order (``model/flows.py``,
 ``model/matching.py``), each event drawn with one ``random()`` per agent and hazard:
@@ -30,7 +30,7 @@ employment difficulty; youth and (June-July) graduates enter, a share of graduat
 directly; matching per segment computes ``M = min(A U^a V^(1-a), U, V)`` from the counts of
 searchers and vacancies (rounded without bias) and hires each searcher with probability M/U into
 a random open vacancy of the segment; finally one pass over the agents measures the month's
-indicators (stocks, surveyed and registered rates, the key groups), as ``model.indicators``
+indicators (stocks, surveyed and registered rates, the key groups), as ``jobsim.indicators``
 does for the columnar model.
 
 Simplified (documented, not hidden): firm exit and entry are one draw per firm (entrants copy a
@@ -50,10 +50,10 @@ from collections import Counter
 
 import mesa
 
-from model.agents import Group, State
-from model.labour_market import LabourMarket
-from model.ledger import Flow
-from model.matching import matches
+from jobsim.agents import Group, State
+from jobsim.labour_market import LabourMarket
+from jobsim.ledger import Flow
+from jobsim.matching import matches
 
 __all__ = ["Firm", "Worker", "PlainMesaLabourMarket"]
 

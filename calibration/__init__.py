@@ -1,7 +1,7 @@
 """Calibration of jobsim to the record: simulated moments, uncertainty, identification, sensitivity.
 
 ``jobsim calibrate calibration/hunan.toml --out calibration/fitted/hunan_2020.toml`` runs
-:func:`calibration.cli.run_calibrate`. Modules: ``config`` (the TOML schema), ``targets`` (moments
+:func:`jobsim.calibration.cli.run_calibrate`. Modules: ``config`` (the TOML schema), ``targets`` (moments
 from the data), ``simulate`` (moments from the model), ``objective`` (weighting, priors,
 concentrated recording share), ``evaluator`` (parallel, cached, checkpointed runs), ``smm``
 (global and local stages, sandwich standard errors), ``diagnostics`` (profiles, Jacobian,

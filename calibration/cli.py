@@ -25,18 +25,18 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-import calibration
-import model
-from calibration import diagnostics
-from calibration.config import CalibrationConfigError, LoadedConfig, load_config
-from calibration.evaluator import Evaluator
-from calibration.fitted import write_fitted
-from calibration.report import fit_table, parameter_table, write_report
-from calibration.simulate import simulate_monthly
-from calibration.smm import FitResult, base_values, fit
-from calibration.targets import Moment, build_targets
-from model import data
-from model.results import git_commit, package_version
+import jobsim.calibration as calibration
+import jobsim as model
+from jobsim.calibration import diagnostics
+from jobsim.calibration.config import CalibrationConfigError, LoadedConfig, load_config
+from jobsim.calibration.evaluator import Evaluator
+from jobsim.calibration.fitted import write_fitted
+from jobsim.calibration.report import fit_table, parameter_table, write_report
+from jobsim.calibration.simulate import simulate_monthly
+from jobsim.calibration.smm import FitResult, base_values, fit
+from jobsim.calibration.targets import Moment, build_targets
+from jobsim import data
+from jobsim.results import git_commit, package_version
 
 __all__ = ["run_calibrate", "fingerprint", "source_sha1"]
 

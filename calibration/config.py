@@ -45,7 +45,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from model.params import DEFAULT_PARAMETERS, ParameterError, ParameterSet
+from jobsim.params import DEFAULT_PARAMETERS, ParameterError, ParameterSet
 
 __all__ = [
     "CalibrationConfig",

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from calibration.config import CalibrationConfigError, LoadedConfig
+from jobsim.calibration.config import CalibrationConfigError, LoadedConfig
 
 __all__ = ["demand_path"]
 
 
 def _macro(start: pd.Period, months: int) -> list[float]:
     try:
-        from model import macro  # the model's own GDP-to-demand relation (data -> model)
+        from jobsim import macro  # the model's own GDP-to-demand relation (data -> model)
     except ImportError as exc:  # pragma: no cover - only before the macro module exists
         raise CalibrationConfigError(
-            "simulation.demand = 'macro' needs model.macro (GDP growth to labour demand)") from exc
+            "simulation.demand = 'macro' needs jobsim.macro (GDP growth to labour demand)") from exc
     return [float(v) for v in macro.observed_demand(str(start), months)]
 
 

@@ -24,9 +24,9 @@ import pandas as pd
 from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
-from calibration.config import LoadedConfig
-from calibration.evaluator import Evaluator
-from calibration.smm import FitResult, simulated_covariance
+from jobsim.calibration.config import LoadedConfig
+from jobsim.calibration.evaluator import Evaluator
+from jobsim.calibration.smm import FitResult, simulated_covariance
 
 __all__ = ["profiles", "identification", "morris", "fixed_check", "weakly_identified"]
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from model.params import ParameterSet
-from model.posterior import load_meta, meta_path, sample_parameters
-from model.results import atomic_write
+from jobsim.params import ParameterSet
+from jobsim.posterior import load_meta, meta_path, sample_parameters
+from jobsim.results import atomic_write
 
 __all__ = ["write_fitted", "meta_path", "load_meta", "sample_parameters", "atomic_write"]
 

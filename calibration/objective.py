@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from calibration.config import RECORDING_SHARE, LoadedConfig, ParameterSpec, ProxyGap
-from calibration.targets import Moment
+from jobsim.calibration.config import RECORDING_SHARE, LoadedConfig, ParameterSpec, ProxyGap
+from jobsim.calibration.targets import Moment
 
 __all__ = ["Problem"]
 

@@ -14,7 +14,7 @@ fit of the base set. The full simulated-moments calibration (``calibration/hunan
 analytically in the same way (``calibration/objective.py``); its result is the fitted file
 ``calibration/fitted/hunan_2020.toml``, not the base set.
 
-Usage: python -m calibration.recording_share [--replications N] [--write]
+Usage: python -m jobsim.calibration.recording_share [--replications N] [--write]
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import argparse
 
 import numpy as np
 
-from model import data
-from model.labour_market import LabourMarket
-from model.params import DEFAULT_PARAMETERS, ParameterSet
+from jobsim import data
+from jobsim.labour_market import LabourMarket
+from jobsim.params import DEFAULT_PARAMETERS, ParameterSet
 
 TARGET_YEARS = ("2017", "2018", "2020")
 SEED = 20200101

@@ -10,7 +10,7 @@ A parameter is recovered when the truth lies within its standard errors.
 
 Usage::
 
-    python -m calibration.recovery calibration/hunan.toml \
+    python -m jobsim.calibration.recovery calibration/hunan.toml \
         --truth calibration/fitted/hunan_2020.toml --out calibration/fitted/recovery_hunan_2020
 """
 
@@ -24,14 +24,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.config import LoadedConfig, load_config
-from calibration.evaluator import Evaluator
-from calibration.fitted import atomic_write, load_meta
-from calibration.objective import Problem
-from calibration.report import fit_table, markdown_table
-from calibration.simulate import make_spec
-from calibration.smm import FitResult, base_values, fit, simulated_covariance
-from calibration.targets import build_targets
+from jobsim.calibration.config import LoadedConfig, load_config
+from jobsim.calibration.evaluator import Evaluator
+from jobsim.calibration.fitted import atomic_write, load_meta
+from jobsim.calibration.objective import Problem
+from jobsim.calibration.report import fit_table, markdown_table
+from jobsim.calibration.simulate import make_spec
+from jobsim.calibration.smm import FitResult, base_values, fit, simulated_covariance
+from jobsim.calibration.targets import build_targets
 
 __all__ = ["recover", "interior_truth", "main"]
 

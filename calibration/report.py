@@ -16,8 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from calibration.fitted import atomic_write  # noqa: E402
-from calibration.smm import FitResult  # noqa: E402
+from jobsim.calibration.fitted import atomic_write  # noqa: E402
+from jobsim.calibration.smm import FitResult  # noqa: E402
 
 __all__ = ["fit_table", "parameter_table", "write_report", "markdown_table"]
 

@@ -3,7 +3,7 @@
 The past is simulated as it happened: one run from ``simulation.start`` (2014-01) to
 ``simulation.end`` (2020-12), stocks carried from month to month and year to year, each month at
 the labour-demand index of its year's observed growth (2020 by quarter; see
-:mod:`calibration.demand`). Every target reads its year (or years, or months) off that one
+:mod:`jobsim.calibration.demand`). Every target reads its year (or years, or months) off that one
 monthly frame, so the targets of different years see the same agents and the same history.
 
 One task is one replication at one parameter point; it is a pure function of
@@ -18,12 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from calibration.config import RECORDING_SHARE, LoadedConfig
-from calibration.demand import demand_path
-from calibration.targets import Moment
-from model.agents import URBAN_EMPLOYMENT
-from model.labour_market import LabourMarket
-from model.params import ParameterSet
+from jobsim.calibration.config import RECORDING_SHARE, LoadedConfig
+from jobsim.calibration.demand import demand_path
+from jobsim.calibration.targets import Moment
+from jobsim.agents import URBAN_EMPLOYMENT
+from jobsim.labour_market import LabourMarket
+from jobsim.params import ParameterSet
 
 __all__ = ["Extractor", "SimSpec", "make_spec", "simulate_replicate", "simulate_monthly",
            "overrides_for", "run_path", "extract"]

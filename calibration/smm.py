@@ -1,7 +1,7 @@
 """Method of simulated moments: a global stage, a local stage, and sandwich standard errors.
 
 1. **Global stage** — ``scipy.optimize.differential_evolution`` over the simulated parameters
-   (the recording share is concentrated out, see :mod:`calibration.objective`), on the same
+   (the recording share is concentrated out, see :mod:`jobsim.calibration.objective`), on the same
    model at a coarser scale (``method.global_persons_per_agent``) with fewer replications. Each
    generation is one parallel batch. The coarse model is the ABM itself with fewer agents, not an
    emulator; ``tests/calibration`` holds its moments to the default scale's. The best
@@ -34,11 +34,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.optimize import differential_evolution, least_squares
 
-from calibration.config import LoadedConfig
-from calibration.evaluator import Evaluator
-from calibration.objective import Problem
-from calibration.simulate import SimSpec, make_spec
-from calibration.targets import Moment, build_targets
+from jobsim.calibration.config import LoadedConfig
+from jobsim.calibration.evaluator import Evaluator
+from jobsim.calibration.objective import Problem
+from jobsim.calibration.simulate import SimSpec, make_spec
+from jobsim.calibration.targets import Moment, build_targets
 
 __all__ = ["FitResult", "fit", "base_values", "jacobian", "simulated_covariance"]
 

@@ -1,6 +1,6 @@
 """Target moments built from the sourced data, each with its source, flag and weight.
 
-Every target value is computed here from ``model.data`` (the only loader); the configuration
+Every target value is computed here from ``jobsim.data`` (the only loader); the configuration
 only says *which* moment and *how much it weighs* (its standard deviation and the basis for
 it). The kinds:
 
@@ -39,8 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from calibration.config import CalibrationConfigError, LoadedConfig, TargetSpec
-from model import data
+from jobsim.calibration.config import CalibrationConfigError, LoadedConfig, TargetSpec
+from jobsim import data
 
 __all__ = ["Moment", "build_targets", "LEVEL_KINDS", "GAP_KINDS"]
 

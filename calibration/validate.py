@@ -14,10 +14,10 @@ Experiments (rows of ``backcast.csv``: experiment, year, indicator, record, mean
 
 Bands carry three sources of uncertainty: parameter (joint draws from each fit's normal
 approximation, truncated to the bounds; the proxy gap from its own), macro (draws of the
-GDP-to-demand relation from :mod:`model.macro` when it offers them; otherwise the observed
+GDP-to-demand relation from :mod:`jobsim.macro` when it offers them; otherwise the observed
 path only, and the report says so) and stochastic (each draw is its own replicate).
 
-Everything runs through one checkpointed :class:`~calibration.evaluator.Evaluator`, so an
+Everything runs through one checkpointed :class:`~jobsim.calibration.evaluator.Evaluator`, so an
 interrupted validation resumes (``--resume``) where it stopped.
 """
 
@@ -32,14 +32,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration.config import CalibrationConfigError, LoadedConfig, load_config
-from calibration.evaluator import Evaluator
-from calibration.fitted import load_meta
-from calibration.objective import Problem
-from calibration.simulate import Extractor, make_spec
-from calibration.smm import FitResult, fit
-from calibration.targets import build_targets
-from model import data
+from jobsim.calibration.config import CalibrationConfigError, LoadedConfig, load_config
+from jobsim.calibration.evaluator import Evaluator
+from jobsim.calibration.fitted import load_meta
+from jobsim.calibration.objective import Problem
+from jobsim.calibration.simulate import Extractor, make_spec
+from jobsim.calibration.smm import FitResult, fit
+from jobsim.calibration.targets import build_targets
+from jobsim import data
 
 __all__ = ["run_validate", "Ensemble", "EXPERIMENTS", "QUANTILES"]
 
@@ -190,7 +190,7 @@ def _china_change(year: int) -> float:
 # -- ensembles ---------------------------------------------------------------------------------
 def elasticity_to(last_year: int | None):
     """Estimate the employment-output elasticity on China's record up to ``last_year``."""
-    from model import macro
+    from jobsim import macro
 
     if last_year is None:
         return macro.employment_output_elasticity()
@@ -200,7 +200,7 @@ def elasticity_to(last_year: int | None):
 
 def demand_of(cfg: LoadedConfig, elasticity: float) -> tuple[float, ...]:
     """Return the observed demand path of the configuration's run at a given elasticity."""
-    from model import macro
+    from jobsim import macro
 
     sim = cfg.spec.simulation
     months = (pd.Period(sim.end, freq="M") - pd.Period(sim.start, freq="M")).n + 1
@@ -318,8 +318,8 @@ def run_validate(config: Path, out: Path, fitted: Path | None = None, workers: i
 
     ``fitted`` is the full fit (default: fit here, as the small test does).
     """
-    from calibration.cli import fingerprint
-    from calibration.validation_report import write_outputs
+    from jobsim.calibration.cli import fingerprint
+    from jobsim.calibration.validation_report import write_outputs
 
     t_start = time.perf_counter()
     opt = options or Options()
@@ -330,8 +330,8 @@ def run_validate(config: Path, out: Path, fitted: Path | None = None, workers: i
     if sim.end[5:] != "12" or last - first < 2:
         raise CalibrationConfigError(f"{config}: validation needs a run of whole years, at least "
                                      "three (simulation.start, simulation.end)")
-    from calibration.validation_report import VALIDATION_TITLE
-    from model.results import check_output_dir, mark_output
+    from jobsim.calibration.validation_report import VALIDATION_TITLE
+    from jobsim.results import check_output_dir, mark_output
 
     out = check_output_dir(out)  # a user's folder is refused before any work
     if docs is not None and Path(docs).exists() and not Path(docs).read_text(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from calibration.config import CalibrationConfigError
-from calibration.validate import Options, run_validate
-from model.scenario import ScenarioError
+from jobsim.calibration.config import CalibrationConfigError
+from jobsim.calibration.validate import Options, run_validate
+from jobsim.scenario import ScenarioError
 
 __all__ = ["main_validate"]
 

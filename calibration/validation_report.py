@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from calibration.fitted import atomic_write  # noqa: E402
-from model.results import git_commit, package_version  # noqa: E402
+from jobsim.calibration.fitted import atomic_write  # noqa: E402
+from jobsim.results import git_commit, package_version  # noqa: E402
 
 __all__ = ["write_outputs", "bars", "coverage"]
 
@@ -259,8 +259,8 @@ def _page(bc: pd.DataFrame, meta: dict, bar_list: list[dict], cov: pd.DataFrame)
 
 
 def _fonts() -> None:
-    """Use the project's CJK font for the bilingual labels (model.compare.plots)."""
-    from model.compare.plots import cjk_font
+    """Use the project's CJK font for the bilingual labels (jobsim.compare.plots)."""
+    from jobsim.compare.plots import cjk_font
 
     family, _ = cjk_font()
     plt.rcParams["font.family"] = ["DejaVu Sans"] + ([family] if family else [])

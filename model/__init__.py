@@ -1,7 +1,7 @@
 """jobsim: a simulator of a provincial employment plan (first user: Hunan 2021).
 
 The import package is ``jobsim`` (this folder, ``model/``, mapped onto it by the packaging), so
-a user's own ``model.py`` cannot shadow it. The Python API (:mod:`model.api`, documented in
+a user's own ``model.py`` cannot shadow it. The Python API (:mod:`jobsim.api`, documented in
 ``docs/api.md``) is loaded on first use, so importing a submodule stays cheap::
 
     import jobsim
@@ -19,7 +19,7 @@ __all__ = ["Scenario", "Results", "Comparison", "run", "compare", "ema_model", "
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
-        from model import api
+        from jobsim import api
 
         return getattr(api, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

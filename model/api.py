@@ -12,7 +12,7 @@
     c.targets                                            # DataFrame: mean, p05..p95, prob_met
 
 A :class:`Scenario` is immutable: every ``with_*`` method builds the scenario's tables anew
-and validates them exactly as a file is validated (:func:`model.scenario.scenario_from_mapping`),
+and validates them exactly as a file is validated (:func:`jobsim.scenario.scenario_from_mapping`),
 so a bad budget or an unknown parameter raises the same :class:`ScenarioError`, naming the
 scenario and the field. Documented in ``docs/api.md``.
 """
@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from model import results as _results
-from model.runner import run_scenario
-from model.scenario import LoadedScenario, ScenarioError, load_scenario, scenario_from_mapping
+from jobsim import results as _results
+from jobsim.runner import run_scenario
+from jobsim.scenario import LoadedScenario, ScenarioError, load_scenario, scenario_from_mapping
 
 __all__ = ["Scenario", "Results", "Comparison", "run", "compare", "ema_model", "ScenarioError",
            "HEADLINE_OUTCOMES"]
@@ -45,7 +45,7 @@ def _from_mapping(data: Mapping[str, Any], origin: str, base_dir: Path) -> Loade
 
 def _question(text: str) -> str:
     """The analyst's question a scenario file states in its leading comments, if any."""
-    from model.compare.report import scenario_question
+    from jobsim.compare.report import scenario_question
 
     return scenario_question(text)
 
@@ -228,13 +228,13 @@ class Results:
 
     def plot(self):  # -> matplotlib.figure.Figure
         """Cumulative new urban jobs against 700,000 and the surveyed rate against 5.5%."""
-        from model.compare.plots import run_figure
+        from jobsim.compare.plots import run_figure
 
         return run_figure(self.monthly, self._targets)
 
     def to_excel(self, path: Path | str) -> Path:
         """One workbook: sheets ``targets``, ``monthly``, ``attribution``."""
-        from model.compare.summarise import write_excel
+        from jobsim.compare.summarise import write_excel
 
         return write_excel(path, {"targets": self.targets.reset_index(),
                                   "monthly": self.monthly, "attribution": self.attribution})
@@ -293,7 +293,7 @@ class Comparison:
         self.attribution = attribution
         self.monthly = monthly
         self.manifest = manifest
-        self._inner = inner  # model.compare.Comparison, when computed in this process
+        self._inner = inner  # jobsim.compare.Comparison, when computed in this process
 
     @property
     def scenarios(self) -> list[str]:
@@ -307,13 +307,13 @@ class Comparison:
 
     def plot(self, column: str = "new_urban_jobs_cum"):  # -> matplotlib.figure.Figure
         """Fan chart of a monthly column by scenario (median, 50% and 90% bands)."""
-        from model.compare.plots import fan_figure
+        from jobsim.compare.plots import fan_figure
 
         return fan_figure(self.monthly, self.scenarios, column)
 
     def to_excel(self, path: Path | str) -> Path:
         """One workbook: sheets ``targets`` and ``attribution``."""
-        from model.compare.summarise import write_excel
+        from jobsim.compare.summarise import write_excel
 
         return write_excel(path, {"targets": self.targets, "attribution": self.attribution})
 
@@ -383,10 +383,10 @@ def compare(scenarios: Sequence[Scenario | Path | str], *, replications: int = 2
         draw of the calibrated parameters per replicate (``parameter_draws=True``: from each
         scenario's own fitted parameter file; a path: from that file; False: none).
     **options
-        Passed to :func:`model.compare.run_compare`: ``seed``, ``persons_per_agent``,
+        Passed to :func:`jobsim.compare.run_compare`: ``seed``, ``persons_per_agent``,
         ``attribution_replications``.
     """
-    from model.compare.cli import run_compare
+    from jobsim.compare.cli import run_compare
 
     given = [s if isinstance(s, Scenario) else Scenario.from_toml(s) for s in scenarios]
     with tempfile.TemporaryDirectory(prefix="jobsim-compare-") as tmp:
@@ -483,6 +483,6 @@ def _plain(value: Any) -> Any:
 
 
 def _instrument_kinds() -> list[str]:
-    from model.policies import KINDS
+    from jobsim.policies import KINDS
 
     return list(KINDS)

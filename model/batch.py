@@ -42,7 +42,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from model.labour_market import LabourMarket
+from jobsim.labour_market import LabourMarket
 
 __all__ = ["PlanModel", "DemandPath", "REPORTERS", "scenario_file"]
 
@@ -70,7 +70,7 @@ def scenario_file(scenario: str | Path) -> Path:
 @lru_cache(maxsize=32)
 def _base(path: str) -> Any:
     """The scenario, loaded once per process (its forecast macro path resolved once)."""
-    from model.api import Scenario
+    from jobsim.api import Scenario
 
     s = Scenario.from_toml(path)
     return s, tuple(s.loaded.demand_path())
@@ -89,8 +89,8 @@ def _year_mean(column: str):
 
 
 def _targets_met(m: PlanModel) -> dict[str, bool | None]:
-    """The two headline targets, judged as :func:`model.results.judge_targets` does."""
-    from model.results import judge_targets
+    """The two headline targets, judged as :func:`jobsim.results.judge_targets` does."""
+    from jobsim.results import judge_targets
 
     if not m.rows[-1]["month"].endswith("-12"):
         return {"new_urban_jobs": None, "surveyed_urban_unemployment_rate": None}
@@ -152,7 +152,7 @@ class PlanModel(LabourMarket):
                  demand_index: DemandPath | float | None = None,
                  demand_factor: float | None = None, replicate: int = 0,
                  **levers: float) -> None:
-        from model.policies import KINDS
+        from jobsim.policies import KINDS
 
         base, base_path = _base(str(scenario_file(scenario)))
         budgets = {k: float(v) for k, v in levers.items() if k in KINDS}

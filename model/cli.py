@@ -3,7 +3,7 @@
 Errors in the user's input (scenario, parameters, data, flags, output folder) print one clear
 message naming file, line and field, exit with status 2, and leave no output folder behind.
 
-How a command reports a user error: raise :class:`model.errors.UserError` (or a subclass:
+How a command reports a user error: raise :class:`jobsim.errors.UserError` (or a subclass:
 ``ScenarioError``, ``ParameterError``, ``DataError``, ``OutputError``, ...). :func:`main` is
 the one place that turns it into ``jobsim: error: ...`` and exit status 2; an ``OSError``
 (unreadable file, full disk) is reported the same way. Anything else is a bug and shows its
@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from model.errors import OutputError, UserError
-from model.memory import keep_heap
+from jobsim.errors import OutputError, UserError
+from jobsim.memory import keep_heap
 
 __all__ = ["main"]
 
@@ -158,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _optimise(args: argparse.Namespace) -> int:
-    from model.optimise.cli import run_optimise
+    from jobsim.optimise.cli import run_optimise
 
     run_optimise(args.scenario, args.budget, args.out, evaluations=args.evaluations,
                  seed=args.seed, resume=args.resume, bounds=args.bounds, workers=args.workers)
@@ -166,15 +166,15 @@ def _optimise(args: argparse.Namespace) -> int:
 
 
 def _dashboard(args: argparse.Namespace) -> int:
-    from model.dashboard.cli import run_dashboard
+    from jobsim.dashboard.cli import run_dashboard
 
     return run_dashboard(args)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from model.results import check_output_dir
-    from model.runner import run_scenario
-    from model.scenario import check_scale, load_scenario
+    from jobsim.results import check_output_dir
+    from jobsim.runner import run_scenario
+    from jobsim.scenario import check_scale, load_scenario
 
     check_output_dir(args.out)  # before the simulation, not after it
     loaded = load_scenario(args.scenario)
@@ -190,8 +190,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _forecast(args: argparse.Namespace) -> int:
-    from model.forecast.runner import run_forecast
-    from model.results import check_output_dir, mark_output
+    from jobsim.forecast.runner import run_forecast
+    from jobsim.results import check_output_dir, mark_output
 
     check_output_dir(args.out)  # run_forecast replaces whatever folder it is given
     written = run_forecast(args.out, include_memory=args.include_memory, seed=args.seed)
@@ -201,7 +201,7 @@ def _forecast(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from model.compare.cli import run_compare
+    from jobsim.compare.cli import run_compare
 
     run_compare(scenarios=args.scenarios, out=args.out, replications=args.replications,
                 workers=args.workers, scheduler=args.scheduler, seed=args.seed,
@@ -215,9 +215,9 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from calibration.cli import run_calibrate
-    from calibration.config import CalibrationConfigError
-    from calibration.fitted import meta_path
+    from jobsim.calibration.cli import run_calibrate
+    from jobsim.calibration.config import CalibrationConfigError
+    from jobsim.calibration.fitted import meta_path
 
     out = Path(args.out)
     if out.is_dir() or out.is_symlink():
@@ -235,19 +235,19 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from calibration.validate_cli import main_validate
+    from jobsim.calibration.validate_cli import main_validate
 
     return main_validate(args)
 
 
 def _nowcast(args: argparse.Namespace) -> int:
-    from model.nowcast.cli import main_args
+    from jobsim.nowcast.cli import main_args
 
     return main_args(args)
 
 
 def _effects(args: argparse.Namespace) -> int:
-    from model.effects_report import run as run_effects
+    from jobsim.effects_report import run as run_effects
 
     return run_effects(args)
 

@@ -18,7 +18,7 @@ to 1.0 by July in equal steps; ``DEEP``). Every figure is the mean over replicat
 standard error.
 
 Usage: ``jobsim effects --out docs/effects.md [--replications N] [--persons-per-agent K]``
-(or ``python -m model.effects_report``).
+(or ``python -m jobsim.effects_report``).
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.errors import OutputError
-from model.labour_market import LabourMarket
-from model.results import atomic_write
-from model.runner import TOTAL_EMPLOYMENT
-from model.scenario import load_scenario
+from jobsim.errors import OutputError
+from jobsim.labour_market import LabourMarket
+from jobsim.results import atomic_write
+from jobsim.runner import TOTAL_EMPLOYMENT
+from jobsim.scenario import load_scenario
 
 __all__ = ["DEEP", "FLAT", "shock_path", "measure_effects", "summarise", "write_effects", "main"]
 

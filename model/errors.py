@@ -1,7 +1,7 @@
 """User errors: the one kind of exception the command line turns into exit status 2.
 
 Any command raises a subclass of :class:`UserError` for a mistake in what the user gave it
-(a file, a flag, an output folder). ``model.cli.main`` prints its message as one line,
+(a file, a flag, an output folder). ``jobsim.cli.main`` prints its message as one line,
 ``jobsim: error: <message>``, and exits 2, with no traceback. Everything else is a bug and
 surfaces as a traceback. A new command needs nothing more than to raise ``UserError`` (or a
 subclass) with a message that names the file, the line where known, and the field.

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.agents import Firms, Group, SizeClass, State, Workers
-from model.kernels import (
+from jobsim.agents import Firms, Group, SizeClass, State, Workers
+from jobsim.kernels import (
     age_one_month,
     by_age,
     first_per_firm,
@@ -26,11 +26,11 @@ from model.kernels import (
     vacancy_slot_keys,
     where_equal,
 )
-from model.ledger import Flow, Ledger
-from model.params import ParameterSet
-from model.population import Demography, entrant_attributes, stochastic_round
-from model.rng import Draws, Purpose, Stream
-from model.sorting import stable_argsort
+from jobsim.ledger import Flow, Ledger
+from jobsim.params import ParameterSet
+from jobsim.population import Demography, entrant_attributes, stochastic_round
+from jobsim.rng import Draws, Purpose, Stream
+from jobsim.sorting import stable_argsort
 
 __all__ = ["MonthContext", "Effects", "hire_into_vacancies", "vacancy_slots", "cover_ui",
            "bernoulli_mask", "RETIRING", "demography", "firm_turnover", "separations",

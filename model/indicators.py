@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.agents import URBAN_EMPLOYMENT, Group, State, Workers
-from model.kernels import byte_histogram
-from model.ledger import Flow, Ledger
+from jobsim.agents import URBAN_EMPLOYMENT, Group, State, Workers
+from jobsim.kernels import byte_histogram
+from jobsim.ledger import Flow, Ledger
 
 __all__ = ["NON_EMPLOYMENT", "measure", "ATTRITION_FLOWS"]
 

@@ -116,7 +116,7 @@ def first_per_firm(firm_of: np.ndarray, count: np.ndarray) -> np.ndarray:  # pra
     return out
 
 
-# Counter-based random numbers (model.rng.Draws): Wellons' lowbias32 hash of
+# Counter-based random numbers (jobsim.rng.Draws): Wellons' lowbias32 hash of
 # ``id * 0x9E3779B9 + key`` in 32-bit arithmetic. One pass instead of numpy's ten temporaries;
 # the same words bit for bit.
 _PHI = np.uint32(0x9E3779B9)

@@ -1,7 +1,7 @@
 """LabourMarket: the monthly labour-market model of a province, as a Mesa 3 model.
 
 Workers and firms are columnar agent sets (numpy arrays) built from the data
-(:mod:`model.population`); a month is a handful of vectorised passes. Order of events in a month:
+(:mod:`jobsim.population`); a month is a handful of vectorised passes. Order of events in a month:
 
 1. demography — ageing, deaths, retirement at the statutory age, entry of 16-year-olds,
    graduates in June–July (a share directly employed, the rest searching);
@@ -16,11 +16,11 @@ Workers and firms are columnar agent sets (numpy arrays) built from the data
    matching per segment (Cobb-Douglas);
 8. indicators — measured by the NBS definitions; the ledger checks stocks against flows.
 
-Instruments (:mod:`model.policies`) act at two points: before separations (programme exits,
+Instruments (:mod:`jobsim.policies`) act at two points: before separations (programme exits,
 modifiers of layoff and search hazards) and before matching (admissions and placements).
 
 Agents moved in a month do not move again until the next month's search (spell >= 1).
-Randomness: one seed, one stream per purpose (:mod:`model.rng`).
+Randomness: one seed, one stream per purpose (:mod:`jobsim.rng`).
 """
 
 from __future__ import annotations
@@ -29,15 +29,15 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from model import flows, matching
-from model.agents import URBAN_EMPLOYMENT, State
-from model.flows import Effects, MonthContext
-from model.indicators import measure
-from model.ledger import Ledger
-from model.params import ParameterSet
-from model.policies import in_fixed_order
-from model.population import build_population
-from model.rng import Draws, Stream, streams
+from jobsim import flows, matching
+from jobsim.agents import URBAN_EMPLOYMENT, State
+from jobsim.flows import Effects, MonthContext
+from jobsim.indicators import measure
+from jobsim.ledger import Ledger
+from jobsim.params import ParameterSet
+from jobsim.policies import in_fixed_order
+from jobsim.population import build_population
+from jobsim.rng import Draws, Stream, streams
 
 __all__ = ["LabourMarket"]
 
@@ -65,7 +65,7 @@ class LabourMarket(mesa.Model):
         Switch off entry, exit, demography, seasonality and self/flexible/rural channels
         (the search-theory steady-state test).
     instruments : list of (Instrument subclass, InstrumentSettings), optional
-        The scenario's levers (see :func:`model.scenario.load_scenario`).
+        The scenario's levers (see :func:`jobsim.scenario.load_scenario`).
     evaluate_instruments : bool
         Hold out a random control group at each admission (tests of effect sizes).
     """

@@ -17,8 +17,8 @@ from enum import IntEnum
 
 import numpy as np
 
-from model.agents import N_STATES, State, Workers
-from model.kernels import code_counts, refresh_members, where_equal
+from jobsim.agents import N_STATES, State, Workers
+from jobsim.kernels import code_counts, refresh_members, where_equal
 
 __all__ = ["Flow", "Ledger", "LedgerError"]
 

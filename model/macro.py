@@ -52,7 +52,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from model import data
+from jobsim import data
 
 __all__ = ["Elasticity", "estimate_elasticity", "employment_output_elasticity",
            "annual_growth", "reference_growth", "observed_growth", "demand_from_growth",

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.agents import Group, State
-from model.flows import MonthContext, cover_ui, vacancy_slots
-from model.ledger import Flow
-from model.rng import Purpose
+from jobsim.agents import Group, State
+from jobsim.flows import MonthContext, cover_ui, vacancy_slots
+from jobsim.ledger import Flow
+from jobsim.rng import Purpose
 
 __all__ = ["matches", "match", "net_to_gross", "core_weights", "gross_extra_matches",
            "LONG_TERM_MONTHS"]

@@ -21,8 +21,8 @@ from typing import Any, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from model.errors import UserError
-from model.tomlfile import read_toml
+from jobsim.errors import UserError
+from jobsim.tomlfile import read_toml
 
 __all__ = ["Parameter", "ParameterSet", "ParameterError", "DEFAULT_PARAMETERS", "SUM_TO_ONE",
            "value_problem"]
@@ -237,7 +237,7 @@ class ParameterSet(Mapping[str, Value]):
 
     def save(self, path: Path | str) -> None:
         """Write the set as TOML (atomically)."""
-        from model.results import atomic_write
+        from jobsim.results import atomic_write
 
         atomic_write(Path(path), self.to_toml())
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.agents import Firms, Group, State, Workers
-from model.params import ParameterSet
+from jobsim.agents import Firms, Group, State, Workers
+from jobsim.params import ParameterSet
 
 __all__ = ["Demography", "build_population", "entrant_attributes", "stochastic_round"]
 

@@ -3,7 +3,7 @@
 A fitted file ``<name>.toml`` (written by ``jobsim calibrate``) has its metadata beside it in
 ``<name>.meta.json``: estimates, bounds and covariance of the calibrated parameters.
 :func:`sample_parameters` draws parameter sets from it, so that scenarios can carry
-calibration uncertainty. It lives in ``model/`` (``calibration.fitted`` re-exports it)
+calibration uncertainty. It lives in ``model/`` (``jobsim.calibration.fitted`` re-exports it)
 because ensembles draw from it and ``model/`` never imports ``calibration``.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.params import ParameterSet
+from jobsim.params import ParameterSet
 
 __all__ = ["meta_path", "load_meta", "sample_parameters"]
 

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model import data
-from model.errors import OutputError
+from jobsim import data
+from jobsim.errors import OutputError
 
 __all__ = ["Results", "judge_targets", "git_commit", "package_version", "atomic_dir",
            "atomic_write", "check_output_dir", "is_jobsim_output", "mark_output", "MARKER"]

@@ -13,7 +13,7 @@ Two kinds of draws, both derived from the run's seed and replicate:
 
 Purposes have fixed numbers (append only; never renumber), so a draw added in one mechanism
 never moves the draws of another. The hash is Wellons' ``lowbias32`` on 32-bit words
-(compiled in :mod:`model.kernels`: one pass per array of ids).
+(compiled in :mod:`jobsim.kernels`: one pass per array of ids).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from model.kernels import hash_below, hash_bits, hash_uniform
-from model.sorting import stable_argsort
+from jobsim.kernels import hash_below, hash_bits, hash_uniform
+from jobsim.sorting import stable_argsort
 
 __all__ = ["Stream", "Purpose", "streams", "Draws"]
 

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model import data
-from model.agents import URBAN_EMPLOYMENT, State
-from model.labour_market import LabourMarket
-from model.results import Results, git_commit, judge_targets, package_version
-from model.scenario import LoadedScenario
+from jobsim import data
+from jobsim.agents import URBAN_EMPLOYMENT, State
+from jobsim.labour_market import LabourMarket
+from jobsim.results import Results, git_commit, judge_targets, package_version
+from jobsim.scenario import LoadedScenario
 
 __all__ = ["run_scenario", "simulate", "attribution_table", "ATTRIBUTION_COLUMNS",
            "gross_and_net", "TOTAL_EMPLOYMENT"]

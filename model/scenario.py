@@ -45,10 +45,10 @@ import pandas as pd
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from model.errors import UserError
-from model.params import DEFAULT_PARAMETERS, ParameterError, ParameterSet, plain_message
-from model.policies import GROUP_NAMES, INSTRUMENT_DEFAULTS, KINDS, InstrumentSettings
-from model.tomlfile import TomlLines, read_toml
+from jobsim.errors import UserError
+from jobsim.params import DEFAULT_PARAMETERS, ParameterError, ParameterSet, plain_message
+from jobsim.policies import GROUP_NAMES, INSTRUMENT_DEFAULTS, KINDS, InstrumentSettings
+from jobsim.tomlfile import TomlLines, read_toml
 
 __all__ = ["Scenario", "ScenarioError", "LoadedScenario", "load_scenario",
            "scenario_from_mapping", "check_scale", "MAX_BUDGET_YUAN", "MIN_AGENTS"]
@@ -92,15 +92,15 @@ class Macro(BaseModel):
     """The ``[macro]`` table: the exogenous macro path, in output units.
 
     ``source = "forecast"`` (the default) takes real GDP growth from
-    :func:`model.forecast.paths.growth_path` — Hunan's observed path to 2020, the 2021
+    :func:`jobsim.forecast.paths.growth_path` — Hunan's observed path to 2020, the 2021
     growth target after — and turns it into labour demand (the multiplier of firms'
     desired employment) with the record's employment-output elasticity
-    (:mod:`model.macro`). ``[macro.gdp_growth]`` states growth itself, by year (``"2021"``)
+    (:mod:`jobsim.macro`). ``[macro.gdp_growth]`` states growth itself, by year (``"2021"``)
     or by quarter (``"2021-Q1"``, year-on-year, percent), over the forecast where given: a
     scenario's own path or a shock in output units. ``elasticity`` replaces the estimate.
     ``source = "fixed"`` uses ``demand_index`` alone: the desired-employment multiplier
     itself (1 = the reference growth path; ``exp(elasticity x output gap)``, see
-    :func:`model.macro.demand_from_growth`). With ``"forecast"``, ``demand_index``
+    :func:`jobsim.macro.demand_from_growth`). With ``"forecast"``, ``demand_index``
     multiplies the growth-based index (1 leaves it as it is).
     """
 
@@ -187,7 +187,7 @@ class LoadedScenario(BaseModel):
         months = self.spec.scenario.months
         path = [float(d)] * months if not isinstance(d, list) else [float(x) for x in d]
         if macro.source == "forecast":
-            from model.forecast.paths import demand_path
+            from jobsim.forecast.paths import demand_path
 
             try:
                 base = demand_path(self.spec.scenario.start, months, macro.gdp_growth,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from model.errors import UserError, read_text
+from jobsim.errors import UserError, read_text
 
 __all__ = ["TomlLines", "read_toml", "parse_toml"]
 

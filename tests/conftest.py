@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from model.params import ParameterSet
+from jobsim.params import ParameterSet
 
 # Scales used in tests: ~2.7e4 agents at 2000 persons per agent (a month takes milliseconds).
 SMALL = 2000.0

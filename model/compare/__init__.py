@@ -15,8 +15,8 @@ import sys
 import types
 from typing import Any
 
-from model.compare.cli import run_compare
-from model.compare.comparison import Comparison
+from jobsim.compare.cli import run_compare
+from jobsim.compare.comparison import Comparison
 
 __all__ = ["run_compare", "Comparison"]
 
@@ -25,11 +25,11 @@ class _CallableModule(types.ModuleType):
     """``jobsim.compare`` is this package *and* the API's ``compare(scenarios, ...)``.
 
     Importing the package sets it as the parent's attribute, over the API function of the
-    same name; calling the package calls the function (:func:`model.api.compare`).
+    same name; calling the package calls the function (:func:`jobsim.api.compare`).
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from model.api import compare
+        from jobsim.api import compare
 
         return compare(*args, **kwargs)
 

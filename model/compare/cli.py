@@ -23,19 +23,19 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from model.compare.comparison import Comparison, build_comparison
-from model.compare.draws import macro_factors, parameter_draws
-from model.compare.executors import Executor, check_executor_arguments, make_executor
-from model.compare.store import TaskStore
-from model.compare.tasks import Task, TaskResult, run_one, scenario_hash, source_hash, task_cost
-from model.results import (
+from jobsim.compare.comparison import Comparison, build_comparison
+from jobsim.compare.draws import macro_factors, parameter_draws
+from jobsim.compare.executors import Executor, check_executor_arguments, make_executor
+from jobsim.compare.store import TaskStore
+from jobsim.compare.tasks import Task, TaskResult, run_one, scenario_hash, source_hash, task_cost
+from jobsim.results import (
     atomic_dir,
     check_output_dir,
     git_commit,
     is_jobsim_output,
     package_version,
 )
-from model.scenario import LoadedScenario, ScenarioError, check_scale, load_scenario
+from jobsim.scenario import LoadedScenario, ScenarioError, check_scale, load_scenario
 
 __all__ = ["run_compare", "plan_tasks", "DEFAULT_ATTRIBUTION_REPLICATIONS"]
 
@@ -113,7 +113,7 @@ def _uncertainty(replications: int, macro: bool, names: list[str],
         parameter = "calibrated parameters, one set per replicate; " + "; ".join(parts)
     return {
         "stochastic": f"{replications} replications (independent streams under one seed)",
-        "macro": ("demand paths drawn from the forecast (model.forecast.paths), one per "
+        "macro": ("demand paths drawn from the forecast (jobsim.forecast.paths), one per "
                   "replicate" if macro else "not included (the scenario's own demand path)"),
         "parameter": parameter,
     }
@@ -156,7 +156,7 @@ def run_compare(
         Replicates per scenario that also run the counterfactuals (default
         ``min(replications, 10)``; 0 = no attribution).
     macro_draws : bool
-        One forecast demand path per replicate (see :mod:`model.compare.draws`). The command
+        One forecast demand path per replicate (see :mod:`jobsim.compare.draws`). The command
         line turns it on by default (``--no-macro-draws`` turns it off).
     parameter_draws : Path or bool, optional
         A fitted parameter file: one draw of its calibrated parameters per replicate; ``True``:
@@ -169,7 +169,7 @@ def run_compare(
 
     Raises
     ------
-    model.errors.UserError
+    jobsim.errors.UserError
         Any bad argument, scenario or output folder, before any simulation; a task store that
         another process is writing.
     """

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.compare import plots, summarise
-from model.compare.report import render_report
-from model.compare.tasks import TaskResult
-from model.policies import KINDS
+from jobsim.compare import plots, summarise
+from jobsim.compare.report import render_report
+from jobsim.compare.tasks import TaskResult
+from jobsim.policies import KINDS
 
 __all__ = ["Comparison", "build_comparison", "FIGURES"]
 

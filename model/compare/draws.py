@@ -7,7 +7,7 @@ a worker needs neither the forecast nor the calibration, and every scenario gets
 draw for the same replicate (common random numbers extend to the macro path and parameters).
 Which of them a run uses is the caller's switch (``jobsim compare``).
 
-- **Macro draws** (in output units): :func:`model.forecast.paths.growth_draws` draws the
+- **Macro draws** (in output units): :func:`jobsim.forecast.paths.growth_draws` draws the
   employment-output elasticity from its estimate's normal approximation and the forecast
   years' GDP growth around the scenario's own growth path (the 2021 target, or what the
   scenario's ``[macro.gdp_growth]`` states), with the sd of a one-year-ahead growth forecast.
@@ -16,7 +16,7 @@ Which of them a run uses is the caller's switch (``jobsim compare``).
   growth forecast and of the elasticity around it. A scenario that fixes ``elasticity``
   keeps it (only growth is drawn).
 - **Parameter draws** (``parameter_draws=FILE``, a fitted parameter file from
-  ``jobsim calibrate``): :func:`model.posterior.sample_parameters` draws from the fit's
+  ``jobsim calibrate``): :func:`jobsim.posterior.sample_parameters` draws from the fit's
   normal approximation; replicate ``r`` runs with draw ``r`` of the calibrated parameters,
   except those the scenario overrides itself.
 """
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from model.scenario import LoadedScenario, ScenarioError
+from jobsim.scenario import LoadedScenario, ScenarioError
 
 __all__ = ["macro_factors", "parameter_draws"]
 
@@ -43,7 +43,7 @@ def _derived_seed(seed: int, key: int) -> int:
 
 def macro_factors(loaded: LoadedScenario, replications: int, seed: int) -> list[list[float]]:
     """Per replicate, the factor each month's demand is multiplied by (draw / mean)."""
-    from model.forecast.paths import demand_path, growth_draws
+    from jobsim.forecast.paths import demand_path, growth_draws
 
     run, macro = loaded.spec.scenario, loaded.spec.macro
     growth = macro.gdp_growth if macro.source == "forecast" else {}
@@ -64,7 +64,7 @@ def macro_factors(loaded: LoadedScenario, replications: int, seed: int) -> list[
 def parameter_draws(loaded: LoadedScenario, fitted: Path, replications: int, seed: int
                     ) -> list[tuple[tuple[str, Any], ...]]:
     """Per replicate, the calibrated parameters' values in that draw (as overrides)."""
-    from model.posterior import load_meta, sample_parameters
+    from jobsim.posterior import load_meta, sample_parameters
 
     fitted = Path(fitted)
     try:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
-from model.scenario import ScenarioError
+from jobsim.scenario import ScenarioError
 
 __all__ = ["Executor", "LocalExecutor", "DaskExecutor", "make_executor", "available_cores",
            "ExecutorError", "check_executor_arguments", "check_scheduler_address",
@@ -109,7 +109,7 @@ class LocalExecutor(Executor):
             methods = multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
             if "forkserver" in methods:
-                ctx.set_forkserver_preload(["model.compare.tasks"])
+                ctx.set_forkserver_preload(["jobsim.compare.tasks"])
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
                                              initializer=exit_with_parent, initargs=(os.getpid(),))
         return self._pool

@@ -245,7 +245,7 @@ def run_figure(monthly: pd.DataFrame, targets: dict | None = None) -> plt.Figure
     """One run: cumulative new urban jobs and the surveyed rate by month, with the targets.
 
     Returned open (for a notebook to show); the thresholds are the plan's, from ``targets``
-    when given (as :func:`model.results.judge_targets` returns them).
+    when given (as :func:`jobsim.results.judge_targets` returns them).
     """
     names = {"new_urban_jobs_cum": "new_urban_jobs",
              "surveyed_unemployment_rate": "surveyed_urban_unemployment_rate"}

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from model.compare.plots import cjk_font
+from jobsim.compare.plots import cjk_font
 
 __all__ = ["render_report", "scenario_question"]
 
@@ -216,7 +216,7 @@ def _provenance(manifest: dict[str, Any]) -> str:
 
 
 def render_report(res: Any) -> str:
-    """The HTML page of a :class:`model.compare.cli.Comparison`."""
+    """The HTML page of a :class:`jobsim.compare.cli.Comparison`."""
     m = res.manifest
     n, k = m["replications"], m["attribution_replications"]
     figs = res.figures

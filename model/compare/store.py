@@ -29,9 +29,9 @@ from typing import Any
 
 import pandas as pd
 
-from model.compare.tasks import TARGET_FRAME_COLUMNS, Task, TaskResult
-from model.errors import OutputError
-from model.results import atomic_write
+from jobsim.compare.tasks import TARGET_FRAME_COLUMNS, Task, TaskResult
+from jobsim.errors import OutputError
+from jobsim.results import atomic_write
 
 __all__ = ["TaskStore", "frame_to_json", "frame_from_json", "StoreLocked"]
 

@@ -3,7 +3,7 @@
 - ``targets.csv`` — per scenario and plan target: mean, 5th, 50th and 95th percentiles of the
   simulated value over replications, and ``prob_met``, the share of replications in which the
   target is met (the surveyed rate is judged on the annual average *and* December, as
-  :func:`model.results.judge_targets` does; its row's statistics are of December, and the row
+  :func:`jobsim.results.judge_targets` does; its row's statistics are of December, and the row
   ``surveyed_urban_unemployment_rate_annual_average`` gives the annual average alone).
 - ``attribution.csv`` — per scenario and instrument: new urban jobs attributable to it (the
   scenario minus the scenario without it, same seed and replicate), mean and 5th/95th
@@ -54,7 +54,7 @@ def targets_table(targets: dict[str, list[pd.DataFrame]]) -> pd.DataFrame:
     """``targets.csv`` from each scenario's per-replicate target frames (in replicate order).
 
     Each frame has ``target, value, annual_average, met, threshold, comparison`` (see
-    :func:`model.compare.tasks.run_one`).
+    :func:`jobsim.compare.tasks.run_one`).
     """
     rows = []
     for scenario, frames in targets.items():

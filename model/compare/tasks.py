@@ -4,7 +4,7 @@ A :class:`Task` says everything a run depends on — the scenario (file and cont
 seed and replicate, the scale, and any macro or parameter draw this replicate carries — so
 :func:`run_one` returns the same numbers in any process, on any executor. Replicates are
 independent streams under one seed (``SeedSequence(seed, spawn_key=(replicate, ...))``, see
-:mod:`model.rng`); the same (seed, replicate) in two scenarios gives them common random
+:mod:`jobsim.rng`); the same (seed, replicate) in two scenarios gives them common random
 numbers.
 
 ``run_one`` returns small frames only (a year of monthly indicators, the targets judged, the
@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.runner import run_scenario
-from model.scenario import LoadedScenario, ScenarioError, load_scenario
+from jobsim.runner import run_scenario
+from jobsim.scenario import LoadedScenario, ScenarioError, load_scenario
 
 __all__ = ["Task", "TaskResult", "run_one", "scenario_hash", "source_hash", "task_cost",
            "TARGET_FRAME_COLUMNS"]

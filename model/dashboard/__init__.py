@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from model.dashboard.compute import Settings
+from jobsim.dashboard.compute import Settings
 
 __all__ = ["serve", "server_command", "server_environment"]
 

@@ -1,8 +1,8 @@
 """The planner's dashboard (Solara): move a budget, see P(targets met), fan charts, attribution.
 
-Started by ``jobsim dashboard`` (:func:`model.dashboard.serve`), which hands the settings over
+Started by ``jobsim dashboard`` (:func:`jobsim.dashboard.serve`), which hands the settings over
 in the environment. Every budget change runs the scenario again at the coarse scale of the
-settings (:func:`model.dashboard.compute.evaluate`, the same numbers ``compare`` gives); a
+settings (:func:`jobsim.dashboard.compute.evaluate`, the same numbers ``compare`` gives); a
 progress bar shows the share of model runs done, and the last answer stays on screen,
 marked as being recomputed, until the new one is in.
 """
@@ -15,10 +15,10 @@ import threading
 import solara
 import solara.lab
 
-from model.api import Scenario
-from model.compare.executors import LocalExecutor
-from model.dashboard.compute import Answer, evaluate, settings_from_env
-from model.policies import KINDS
+from jobsim.api import Scenario
+from jobsim.compare.executors import LocalExecutor
+from jobsim.dashboard.compute import Answer, evaluate, settings_from_env
+from jobsim.policies import KINDS
 
 SETTINGS = settings_from_env()
 BASE = Scenario.from_toml(SETTINGS.scenario)
@@ -33,7 +33,7 @@ def _page_font() -> str:
     """CSS: the CJK glyphs this page uses, embedded (a machine may have no CJK font at all)."""
     from pathlib import Path
 
-    from model.compare.report import _font_face
+    from jobsim.compare.report import _font_face
 
     text = Path(__file__).read_text(encoding="utf-8") + "".join(
         getattr(cls, "label", "") or "" for cls in KINDS.values())

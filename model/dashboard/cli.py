@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from model.dashboard import serve
-from model.dashboard.compute import Settings
-from model.scenario import ScenarioError, load_scenario
+from jobsim.dashboard import serve
+from jobsim.dashboard.compute import Settings
+from jobsim.scenario import ScenarioError, load_scenario
 
 __all__ = ["run_dashboard"]
 

@@ -1,7 +1,7 @@
 """What the dashboard computes: one scenario with the planner's budgets, as ``compare`` does.
 
-The numbers are :func:`model.api.compare`'s for the same settings (the test checks it): the same
-tasks (:func:`model.compare.cli.plan_tasks`), the same replication function and the same
+The numbers are :func:`jobsim.api.compare`'s for the same settings (the test checks it): the same
+tasks (:func:`jobsim.compare.cli.plan_tasks`), the same replication function and the same
 tables; only the report, the files and the figures not shown are skipped, so a coarse answer
 comes back within seconds, with progress reported after every replication.
 """
@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from model.api import Scenario
-from model.compare import plots
-from model.compare.cli import _own_fitted_file as own_fitted_file
-from model.compare.cli import plan_tasks
-from model.compare.comparison import build_comparison
-from model.compare.executors import Executor
-from model.compare.tasks import run_one, task_cost
-from model.scenario import load_scenario
+from jobsim.api import Scenario
+from jobsim.compare import plots
+from jobsim.compare.cli import _own_fitted_file as own_fitted_file
+from jobsim.compare.cli import plan_tasks
+from jobsim.compare.comparison import build_comparison
+from jobsim.compare.executors import Executor
+from jobsim.compare.tasks import run_one, task_cost
+from jobsim.scenario import load_scenario
 
 __all__ = ["Settings", "Answer", "evaluate", "settings_from_env"]
 
@@ -43,7 +43,7 @@ class Settings:
     parameter_draws: bool = True
 
     def compare_options(self) -> dict[str, Any]:
-        """The same settings as :func:`model.api.compare` keywords."""
+        """The same settings as :func:`jobsim.api.compare` keywords."""
         return {"replications": self.replications, "persons_per_agent": self.persons_per_agent,
                 "attribution_replications": self.attribution_replications,
                 "macro_draws": self.macro_draws, "parameter_draws": self.parameter_draws}

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.errors import UserError
+from jobsim.errors import UserError
 
 __all__ = [
     "DATA_DIR",

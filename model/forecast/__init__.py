@@ -2,7 +2,7 @@
 
 Modules, one job each:
 
-``series``    the headline series as pandas objects, read through :mod:`model.data`
+``series``    the headline series as pandas objects, read through :mod:`jobsim.data`
 ``models``    candidate statsmodels specs (SARIMAX, ETS, UC), fitting, naive benchmarks
 ``backtest``  rolling-origin backtests: MASE and 80/95% interval coverage
 ``pipeline``  one series end to end: backtest, choose by backtest, refit, forecast
@@ -11,6 +11,6 @@ Modules, one job each:
 ``plots``     one figure per series
 ``runner``    ``jobsim forecast``: all series, CSVs and plots, written atomically
 
-Entry points: :func:`model.forecast.runner.run_forecast` and
-:func:`model.forecast.paths.macro_path`. See ``docs/forecast.md``.
+Entry points: :func:`jobsim.forecast.runner.run_forecast` and
+:func:`jobsim.forecast.paths.macro_path`. See ``docs/forecast.md``.
 """

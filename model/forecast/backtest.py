@@ -33,8 +33,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.forecast.models import LEVELS, Spec, candidates, fit_model, model_names
-from model.forecast.series import Series, publish
+from jobsim.forecast.models import LEVELS, Spec, candidates, fit_model, model_names
+from jobsim.forecast.series import Series, publish
 
 __all__ = ["choose", "mase_scale", "origins", "rolling_origin", "score", "SCORE_COLUMNS"]
 

@@ -7,11 +7,11 @@ the same rolling origins:
 ``growth_rw``
     ``log N_t = b g_t + u_t`` with random-walk errors plus drift (``order=(0, 1, 0)``,
     ``trend="t"``): in differences ``d log N_t = c + b d g_t + e_t``, the regression
-    :mod:`model.macro` takes its elasticity from.
+    :mod:`jobsim.macro` takes its elasticity from.
 ``growth_ar1``
     ``log N_t = a + b g_t + u_t`` with AR(1) errors (``order=(1, 0, 0)``, ``trend="c"``).
 
-Growth is China's real GDP growth at the plan-time vintage (:func:`model.macro.
+Growth is China's real GDP growth at the plan-time vintage (:func:`jobsim.macro.
 annual_growth`). The backtest is **conditional**: the target year's realised growth is
 given to the model, as a scenario gives it its growth path. That measures what the
 regressor explains, not what a forecaster knew a year ahead (the naive benchmark needs no
@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model import data, macro
-from model.forecast.models import _quiet
+from jobsim import data, macro
+from jobsim.forecast.models import _quiet
 
 __all__ = ["EXOG_MODELS", "exog_backtest", "exog_summary", "conditional_forecast"]
 

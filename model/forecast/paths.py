@@ -2,19 +2,19 @@
 
 How the forecast meets the ABM
 ------------------------------
-The macro driver is real GDP growth (:mod:`model.macro`). :func:`macro_path` returns one row
+The macro driver is real GDP growth (:mod:`jobsim.macro`). :func:`macro_path` returns one row
 per simulated month with
 
 ``gdp_growth_pct``
     Year-on-year real GDP growth of the month's quarter (percent): Hunan's observed path for
-    2014–2020 (:func:`model.macro.observed_growth`: 2020 by China's quarters plus the
+    2014–2020 (:func:`jobsim.macro.observed_growth`: 2020 by China's quarters plus the
     Hunan-China differential, Hunan's quarters not being in the data), and for 2021 on the
     growth target announced before the plan, Hunan's "7% or more" read as 7
-    (:func:`model.macro.growth_target_2021` says why). No later target was announced
+    (:func:`jobsim.macro.growth_target_2021` says why). No later target was announced
     before the plan: years after 2021 hold the 2021 value.
 ``demand_index``
     Labour demand (the multiplier of firms' desired employment, 1 = the reference growth
-    path) from that growth path by :func:`model.macro.demand_from_growth`: the year before
+    path) from that growth path by :func:`jobsim.macro.demand_from_growth`: the year before
     the path's first month is on the reference path (the population's stocks describe that
     state), the elasticity is the record's estimate (0.157, se 0.036).
 ``seasonal_unemployment_pp``
@@ -27,7 +27,7 @@ per simulated month with
     its estimate's normal approximation (truncated at zero) and, for every forecast year,
     growth = the previous forecast year's growth (the target for the first) + a normal
     error with the sd of a one-year-ahead growth forecast (1.34 pp: the naive forecast's
-    RMSE on China 2010–2020, :func:`model.macro.growth_forecast_sd`), so the spread grows
+    RMSE on China 2010–2020, :func:`jobsim.macro.growth_forecast_sd`), so the spread grows
     with the horizon. Observed years keep their growth; their demand still varies with the
     drawn elasticity. An ensemble gives replicate ``r`` draw ``r`` (DESIGN §4).
 
@@ -41,7 +41,7 @@ Assumptions (not data)
   employment-output elasticity, the same in every quarter; the index is a step function by
   quarter (the data give quarters at best).
 * The growth target is the central forecast; its error is symmetric (module
-  :mod:`model.macro`).
+  :mod:`jobsim.macro`).
 * Hunan's unemployment seasonality is assumed equal to the national one (no Hunan monthly
   surveyed rate is published in the data). With M-flagged months excluded, each calendar
   month rests on one or two observations, one of them often in 2020, so the seasonal
@@ -56,8 +56,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from model import macro
-from model.data import DataError
+from jobsim import macro
+from jobsim.data import DataError
 
 __all__ = ["macro_path", "seasonal_unemployment", "with_shock", "growth_path", "demand_path",
            "growth_draws", "LAST_OBSERVED_YEAR"]
@@ -154,8 +154,8 @@ def _monthly_growth(path: Mapping[str, float], index: pd.PeriodIndex) -> np.ndar
 
 @lru_cache(maxsize=4)
 def _seasonal(include_memory: bool) -> tuple[float, ...]:
-    from model.forecast.models import fit_spec, uc_spec  # statsmodels only here
-    from model.forecast.series import load_series
+    from jobsim.forecast.models import fit_spec, uc_spec  # statsmodels only here
+    from jobsim.forecast.series import load_series
 
     series = load_series(SEASONAL_SERIES, include_memory=include_memory)
     fitted = fit_spec(uc_spec("llevel", 12), series.y)

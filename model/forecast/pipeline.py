@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from model.forecast.backtest import choose, rolling_origin, score
-from model.forecast.models import Fitted, Spec, candidates, fit_model, model_names
-from model.forecast.series import Series, publish
+from jobsim.forecast.backtest import choose, rolling_origin, score
+from jobsim.forecast.models import Fitted, Spec, candidates, fit_model, model_names
+from jobsim.forecast.series import Series, publish
 
 __all__ = ["SeriesForecast", "forecast_series"]
 
@@ -33,9 +33,9 @@ class SeriesForecast:
     forecast : pandas.DataFrame
         ``mean, lo80, hi80, lo95, hi95`` in the published unit, indexed by future period.
     backtest : pandas.DataFrame
-        The score table (see :func:`model.forecast.backtest.score`).
+        The score table (see :func:`jobsim.forecast.backtest.score`).
     predictions : pandas.DataFrame
-        Every backtest forecast (see :func:`model.forecast.backtest.rolling_origin`).
+        Every backtest forecast (see :func:`jobsim.forecast.backtest.rolling_origin`).
     """
 
     series: Series

@@ -16,7 +16,7 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from model.forecast.pipeline import SeriesForecast
+from jobsim.forecast.pipeline import SeriesForecast
 
 __all__ = ["plot_forecast"]
 

@@ -8,10 +8,10 @@ Files written to ``DIR``:
     unit (persons, percent, or share of the year's total).
 ``backtest.csv``
     ``series, model, horizon, mase, coverage80, coverage95, n_origins`` (see
-    :mod:`model.forecast.backtest`); benchmarks are rows too.
+    :mod:`jobsim.forecast.backtest`); benchmarks are rows too.
 ``exog_backtest.csv``
     ``origin, target, model, forecast, actual, error``: China's annual new urban jobs one
-    year ahead, naive against the regressions on GDP growth (:mod:`model.forecast.exog`),
+    year ahead, naive against the regressions on GDP growth (:mod:`jobsim.forecast.exog`),
     from the same origins; ``exog_summary.csv`` scores them (MAE, the 2020 error).
 ``<series>.png``
     One figure per series.
@@ -29,11 +29,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from model.forecast.backtest import SCORE_COLUMNS
-from model.forecast.exog import exog_backtest, exog_summary
-from model.forecast.pipeline import SeriesForecast, forecast_series
-from model.forecast.plots import plot_forecast
-from model.forecast.series import load_all
+from jobsim.forecast.backtest import SCORE_COLUMNS
+from jobsim.forecast.exog import exog_backtest, exog_summary
+from jobsim.forecast.pipeline import SeriesForecast, forecast_series
+from jobsim.forecast.plots import plot_forecast
+from jobsim.forecast.series import load_all
 
 __all__ = ["FORECAST_COLUMNS", "run_forecast", "forecast_table", "backtest_table"]
 
@@ -100,7 +100,7 @@ def run_forecast(out_dir: Path, include_memory: bool = False, seed: int = 0) -> 
     seed : int
         Recorded only: the forecasts are maximum-likelihood fits and draw no random
         numbers, so the files do not depend on it (the macro path's draws do; see
-        :func:`model.forecast.paths.macro_path`).
+        :func:`jobsim.forecast.paths.macro_path`).
 
     Returns
     -------
@@ -110,7 +110,7 @@ def run_forecast(out_dir: Path, include_memory: bool = False, seed: int = 0) -> 
 
     Raises
     ------
-    model.data.DataError
+    jobsim.data.DataError
         Bad data, naming the series and period; nothing is written.
     """
     out_dir = Path(out_dir)

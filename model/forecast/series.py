@@ -1,4 +1,4 @@
-"""The headline series as pandas objects, read through :mod:`model.data` and checked.
+"""The headline series as pandas objects, read through :mod:`jobsim.data` and checked.
 
 Each :class:`Series` carries the values a model is fitted to (``y``, a regular
 ``PeriodIndex`` with NaN where a value is missing or memory-flagged) and what the rest
@@ -22,7 +22,7 @@ Series
     whatever the profile; December (share 1 by definition) is not an observation.
 
 Bad data (a missing column, a duplicated period, a non-numeric value) raises
-:class:`model.data.DataError` naming the series and the period.
+:class:`jobsim.data.DataError` naming the series and the period.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from model.data import (
+from jobsim.data import (
     DataError,
     hunan_series,
     national_annual,
@@ -92,7 +92,7 @@ class Series:
         ``"last"`` (carry the last observation) or ``"zero"`` (``y`` = 0, i.e. even accrual
         for the profile).
     kind : str
-        Key of the candidate grid in :mod:`model.forecast.models`.
+        Key of the candidate grid in :mod:`jobsim.forecast.models`.
     horizon, backtest_horizon, min_train : int
         Forecast steps, backtest steps, observations needed before the first origin.
     origin_month : int or None

@@ -4,7 +4,7 @@ An actuals file has the columns ``series, period, value, unit``, one row per pub
 ``period`` is ``YYYY-MM``, the end of the window (cumulative series run from January of that
 year). ``unit`` says what ``value`` is in: ``persons`` or ``wan_persons`` (万, converted to
 persons) for counts, ``percent`` for rates. Every row is checked before anything is computed,
-and the first problem stops the nowcast with a :class:`~model.data.DataError` naming the
+and the first problem stops the nowcast with a :class:`~jobsim.data.DataError` naming the
 file, the line and the field; nothing is written.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.data import UNIT_FACTORS, DataError
+from jobsim.data import UNIT_FACTORS, DataError
 
 __all__ = ["SERIES", "Actuals", "SeriesInfo", "read_actuals", "empty_actuals"]
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.nowcast.history import cumulative_record
-from model.nowcast.statistical import nowcast_cumulative
+from jobsim.nowcast.history import cumulative_record
+from jobsim.nowcast.statistical import nowcast_cumulative
 
 __all__ = ["backtest_points", "summarise", "render_markdown", "record_actuals", "FIRST_YEAR",
            "LAST_YEAR"]
@@ -166,7 +166,7 @@ def record_actuals(year: int, through: int) -> pd.DataFrame:
     ``year`` up to month ``through``: China's cumulative new urban jobs and surveyed rate
     (S and D months), and Hunan's cumulative where published.
     """
-    from model.nowcast.history import rate_record
+    from jobsim.nowcast.history import rate_record
 
     rows = []
     for region, series in _SERIES.items():

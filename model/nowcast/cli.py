@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.nowcast.actuals import empty_actuals, read_actuals
-from model.nowcast.core import NowcastResult, abm_rows, statistical_rows
-from model.nowcast.ensemble import EnsembleSpec, run_ensemble
-from model.nowcast.history import last_data_year, target
-from model.nowcast.report import fan_figure, render_page, render_section
-from model.results import atomic_dir, check_output_dir, git_commit, package_version
-from model.scenario import ScenarioError, load_scenario
+from jobsim.nowcast.actuals import empty_actuals, read_actuals
+from jobsim.nowcast.core import NowcastResult, abm_rows, statistical_rows
+from jobsim.nowcast.ensemble import EnsembleSpec, run_ensemble
+from jobsim.nowcast.history import last_data_year, target
+from jobsim.nowcast.report import fan_figure, render_page, render_section
+from jobsim.results import atomic_dir, check_output_dir, git_commit, package_version
+from jobsim.scenario import ScenarioError, load_scenario
 
 __all__ = ["run_nowcast", "parse_topup", "main_args", "METHODS"]
 

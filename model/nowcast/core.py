@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from model.nowcast.actuals import SERIES, Actuals
-from model.nowcast.ensemble import (
+from jobsim.nowcast.actuals import SERIES, Actuals
+from jobsim.nowcast.ensemble import (
     Ensemble,
     effective_size,
     frame_summary,
@@ -23,8 +23,8 @@ from model.nowcast.ensemble import (
     observation_sd,
     weights,
 )
-from model.nowcast.history import target
-from model.nowcast.statistical import Forecast, nowcast_cumulative, nowcast_rate
+from jobsim.nowcast.history import target
+from jobsim.nowcast.statistical import Forecast, nowcast_cumulative, nowcast_rate
 
 __all__ = ["COLUMNS", "NowcastResult", "statistical_rows", "abm_rows", "STAT_SERIES"]
 
@@ -69,8 +69,8 @@ def _fc_stats(fc: Forecast) -> dict[str, float]:
 
 def _profile_fan(fc: Forecast, m: int, observed: pd.Series, year: int) -> dict:
     """Spread the remainder along the pooled profile: the year's path from month m."""
-    from model.nowcast.history import cumulative_record
-    from model.nowcast.statistical import pooled_profile
+    from jobsim.nowcast.history import cumulative_record
+    from jobsim.nowcast.statistical import pooled_profile
 
     profile = pooled_profile(cumulative_record("national"), year)
     months = np.arange(m, 13)
@@ -152,7 +152,7 @@ def abm_rows(ens: Ensemble, actuals: Actuals, year: int, result: NowcastResult) 
         base_m = paths[:, m - 1] if m else np.zeros(paths.shape[0])
         traj = start[:, None] + np.hstack([np.zeros((paths.shape[0], 1)),
                                            paths[:, m:] - base_m[:, None]])
-        from model.nowcast.ensemble import weighted_quantile
+        from jobsim.nowcast.ensemble import weighted_quantile
         bands = {q: np.array([weighted_quantile(traj[:, k], w, q) for k in range(len(months))])
                  for q in (0.025, 0.10, 0.5, 0.90, 0.975)}
         result.paths[f"abm:{plan}:hunan_new_urban_jobs_ytd"] = {

@@ -2,7 +2,7 @@
 
 Method: **importance weights** (sequential importance sampling without resampling, one
 step). The plan's ensemble runs as ``jobsim compare`` runs it — the same tasks
-(:func:`model.compare.cli.plan_tasks`), the same executors, the same (seed, replicate)
+(:func:`jobsim.compare.cli.plan_tasks`), the same executors, the same (seed, replicate)
 streams and macro and parameter draws. Each replicate ``r`` is weighted by how well its
 cumulative new urban jobs at month m, ``S_m(r)``, fit Hunan's actual ``A_m``:
 
@@ -11,7 +11,7 @@ cumulative new urban jobs at month m, ``S_m(r)``, fit Hunan's actual ``A_m``:
 ``sigma_m`` comes from the record, not from a knob: the between-year standard deviation of
 the log share of the year's total reached by month m (China's within-year profile, the
 years before the nowcast year; a year without a figure at m is interpolated as in
-:mod:`model.nowcast.statistical`). It is how far a year's first m months stray from a typical
+:mod:`jobsim.nowcast.statistical`). It is how far a year's first m months stray from a typical
 year — what a model with no year-specific shock cannot know.
 
 **Continuing from month m.** Each replicate's state at month m is the state its own months
@@ -35,13 +35,13 @@ from pathlib import Path
 
 import numpy as np
 
-from model.compare.cli import plan_tasks
-from model.compare.executors import make_executor
-from model.compare.tasks import TaskResult, run_one
-from model.data import DataError
-from model.nowcast.history import cumulative_record
-from model.nowcast.statistical import interpolated, pooled_profile
-from model.scenario import LoadedScenario, ScenarioError, load_scenario
+from jobsim.compare.cli import plan_tasks
+from jobsim.compare.executors import make_executor
+from jobsim.compare.tasks import TaskResult, run_one
+from jobsim.data import DataError
+from jobsim.nowcast.history import cumulative_record
+from jobsim.nowcast.statistical import interpolated, pooled_profile
+from jobsim.scenario import LoadedScenario, ScenarioError, load_scenario
 
 __all__ = ["EnsembleSpec", "Ensemble", "run_ensemble", "observation_sd", "weights",
            "weighted_quantile", "topup_scenario_text", "effective_size", "frame_summary",

@@ -1,4 +1,4 @@
-"""The record a nowcast learns from, read through :mod:`model.data` (S and D values only).
+"""The record a nowcast learns from, read through :mod:`jobsim.data` (S and D values only).
 
 - :func:`cumulative_record` — per year, the cumulative new urban jobs by month (``through``
   1..12; December is the year's total), for China or Hunan.
@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from model import data
+from jobsim import data
 
 __all__ = ["cumulative_record", "rate_record", "target", "last_data_year", "REGIONS"]
 

@@ -1,7 +1,7 @@
 """The nowcast's section of the HTML report: fans of the year's path, the actuals, the targets.
 
 It uses the look of ``jobsim compare``'s report: its CSS, table and image helpers and web-font
-subsetting (:mod:`model.compare.report`), and its plot style (:mod:`model.compare.plots`).
+subsetting (:mod:`jobsim.compare.report`), and its plot style (:mod:`jobsim.compare.plots`).
 The page is self-contained (PNG plots and the font subset embedded, no network), with
 bilingual labels.
 """
@@ -16,9 +16,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from model.compare import plots as cplots
-from model.compare import report as creport
-from model.nowcast.actuals import SERIES
+from jobsim.compare import plots as cplots
+from jobsim.compare import report as creport
+from jobsim.nowcast.actuals import SERIES
 
 __all__ = ["fan_figure", "render_section", "render_page"]
 

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from model.nowcast.history import cumulative_record, rate_record
+from jobsim.nowcast.history import cumulative_record, rate_record
 
 __all__ = ["Forecast", "pooled_profile", "interpolated", "pooled_scale", "remainder_history",
            "nowcast_cumulative",

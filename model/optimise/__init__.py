@@ -8,6 +8,6 @@ checkpoint of every evaluation), ``outputs`` (``pareto.csv``, ``recommended.toml
 ``plots`` and ``report`` (the report section), ``cli`` (:func:`run_optimise`).
 """
 
-from model.optimise.cli import OptimiseResult, run_optimise
+from jobsim.optimise.cli import OptimiseResult, run_optimise
 
 __all__ = ["run_optimise", "OptimiseResult"]

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from model.scenario import ScenarioError
+from jobsim.scenario import ScenarioError
 
 __all__ = ["Bounds", "InstrumentBounds", "Futures", "Search", "load_bounds", "DEFAULT_BOUNDS"]
 

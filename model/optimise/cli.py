@@ -3,7 +3,7 @@
 Steps (each candidate judged on the same futures, common random numbers):
 
 1. the futures: replicates ``0..N-1`` of the seed, with a macro draw and a parameter draw each
-   (:func:`model.optimise.evaluate.make_futures`, the compare machinery);
+   (:func:`jobsim.optimise.evaluate.make_futures`, the compare machinery);
 2. screening: NSGA-II for ``--evaluations`` candidates at the screening scale (default 1000
    persons per agent), started from the plan scaled to the budget and random mixes;
 3. confirmation: the screening front (at most ``search.confirm_max`` mixes, evenly spread),
@@ -34,19 +34,19 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from model.compare.executors import make_executor
-from model.compare.tasks import scenario_hash
-from model.optimise import plots
-from model.optimise.bounds import Bounds, load_bounds
-from model.optimise.evaluate import code_hash, make_futures
-from model.optimise.objectives import non_dominated
-from model.optimise.outputs import RULE, mix_of_row, recommend, recommended_toml
-from model.optimise.report import render_page
-from model.optimise.search import EvalStore, MixEvaluator, mix_table, nsga2_search
-from model.optimise.space import Mix, Space, build_space
-from model.policies import KINDS
-from model.results import atomic_dir, atomic_write, git_commit, package_version
-from model.scenario import ScenarioError, load_scenario
+from jobsim.compare.executors import make_executor
+from jobsim.compare.tasks import scenario_hash
+from jobsim.optimise import plots
+from jobsim.optimise.bounds import Bounds, load_bounds
+from jobsim.optimise.evaluate import code_hash, make_futures
+from jobsim.optimise.objectives import non_dominated
+from jobsim.optimise.outputs import RULE, mix_of_row, recommend, recommended_toml
+from jobsim.optimise.report import render_page
+from jobsim.optimise.search import EvalStore, MixEvaluator, mix_table, nsga2_search
+from jobsim.optimise.space import Mix, Space, build_space
+from jobsim.policies import KINDS
+from jobsim.results import atomic_dir, atomic_write, git_commit, package_version
+from jobsim.scenario import ScenarioError, load_scenario
 
 __all__ = ["run_optimise", "OptimiseResult", "DEFAULT_EVALUATIONS"]
 

@@ -1,12 +1,12 @@
 """Running a candidate mix on the uncertain futures: a pure function of a small, hashable run.
 
-A *future* is one replicate of the ensemble machinery of :mod:`model.compare`: a seed and
+A *future* is one replicate of the ensemble machinery of :mod:`jobsim.compare`: a seed and
 replicate number (the model's stochastic streams), a demand path (a macro draw from
-:func:`model.compare.draws.macro_factors`) and a parameter draw
-(:func:`model.compare.draws.parameter_draws`). Every candidate is judged on the same futures:
+:func:`jobsim.compare.draws.macro_factors`) and a parameter draw
+(:func:`jobsim.compare.draws.parameter_draws`). Every candidate is judged on the same futures:
 common random numbers, so two candidates differ only through their budgets. The targets are
-judged as ``jobsim compare`` judges them (:func:`model.results.judge_targets`, through
-:func:`model.runner.run_scenario`).
+judged as ``jobsim compare`` judges them (:func:`jobsim.results.judge_targets`, through
+:func:`jobsim.runner.run_scenario`).
 
 A run re-reads the scenario in the worker (once per process), checks its hash, sets the
 candidate's budgets (and start months) on the scenario's own instruments, and returns a few
@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from model.compare.draws import macro_factors, parameter_draws
-from model.compare.tasks import scenario_hash
-from model.optimise.space import Mix, Space
-from model.runner import run_scenario
-from model.scenario import LoadedScenario, ScenarioError, load_scenario
+from jobsim.compare.draws import macro_factors, parameter_draws
+from jobsim.compare.tasks import scenario_hash
+from jobsim.optimise.space import Mix, Space
+from jobsim.runner import run_scenario
+from jobsim.scenario import LoadedScenario, ScenarioError, load_scenario
 
 __all__ = ["Future", "MixRun", "OUTCOMES", "make_futures", "run_mix", "with_mix"]
 
@@ -170,9 +170,9 @@ def mix_key(space: Space, mix: Mix, digest: str, futures: str, scale: float, cod
 
 def code_hash() -> str:
     """Hash of everything that can change a stored mix's numbers: the compare store's
-    :func:`model.compare.tasks.source_hash` (every file of ``model/``, no exception list, and
+    :func:`jobsim.compare.tasks.source_hash` (every file of ``model/``, no exception list, and
     the numeric libraries' versions), so a forgotten file can never let a stale mix be reused."""
-    from model.compare.tasks import source_hash
+    from jobsim.compare.tasks import source_hash
 
     return source_hash()
 

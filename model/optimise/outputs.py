@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from model.optimise.space import Mix, Space
+from jobsim.optimise.space import Mix, Space
 
 __all__ = ["recommend", "recommended_toml", "RULE", "mix_of_row"]
 

@@ -1,6 +1,6 @@
 """The optimisation's figures: the front, and which instruments the front funds.
 
-Drawn with the comparison's style and CJK font (:mod:`model.compare.plots`), as PNG bytes.
+Drawn with the comparison's style and CJK font (:mod:`jobsim.compare.plots`), as PNG bytes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from model.compare import plots as cplots  # noqa: E402
+from jobsim.compare import plots as cplots  # noqa: E402
 
 __all__ = ["front_chart", "funding_chart"]
 

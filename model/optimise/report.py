@@ -1,6 +1,6 @@
 """``report.html`` of an optimisation: one self-contained page, Chinese and English labels.
 
-It reuses the comparison report's pieces (:mod:`model.compare.report`: style sheet, tables,
+It reuses the comparison report's pieces (:mod:`jobsim.compare.report`: style sheet, tables,
 embedded images and the embedded CJK web-font subset), so it reads like the comparison page
 and, like it, needs no network and no installed CJK font.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from model.compare import report as creport
+from jobsim.compare import report as creport
 
 __all__ = ["render_section", "render_page"]
 

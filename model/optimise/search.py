@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.compare.executors import Executor
-from model.optimise.evaluate import OUTCOMES, Future, MixRun, futures_key, mix_key, run_mix, stack
-from model.optimise.objectives import minimised, objectives
-from model.optimise.space import Mix, Space
-from model.results import atomic_write
+from jobsim.compare.executors import Executor
+from jobsim.optimise.evaluate import OUTCOMES, Future, MixRun, futures_key, mix_key, run_mix, stack
+from jobsim.optimise.objectives import minimised, objectives
+from jobsim.optimise.space import Mix, Space
+from jobsim.results import atomic_write
 
 __all__ = ["EvalStore", "MixEvaluator", "nsga2_search", "random_search", "mix_table"]
 

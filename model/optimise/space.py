@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.optimise.bounds import Bounds
-from model.scenario import LoadedScenario, ScenarioError
+from jobsim.optimise.bounds import Bounds
+from jobsim.scenario import LoadedScenario, ScenarioError
 
 __all__ = ["Mix", "Space", "build_space"]
 

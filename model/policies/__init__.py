@@ -17,18 +17,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from model.policies.base import GROUP_NAMES, Instrument, InstrumentSettings
-from model.policies.entrepreneurship_loan import EntrepreneurshipLoan
-from model.policies.flexible_employment_support import FlexibleEmploymentSupport
-from model.policies.hiring_subsidy import HiringSubsidy
-from model.policies.job_retention_refund import JobRetentionRefund
-from model.policies.public_employment_services import PublicEmploymentServices
-from model.policies.public_welfare_posts import PublicWelfarePosts
-from model.policies.rural_labour_transfer import RuralLabourTransfer
-from model.policies.social_insurance_fee_cut import SocialInsuranceFeeCut
-from model.policies.training_in_lieu_of_work import TrainingInLieuOfWork
-from model.policies.vocational_training import VocationalTraining
-from model.policies.youth_internship import YouthInternship
+from jobsim.policies.base import GROUP_NAMES, Instrument, InstrumentSettings
+from jobsim.policies.entrepreneurship_loan import EntrepreneurshipLoan
+from jobsim.policies.flexible_employment_support import FlexibleEmploymentSupport
+from jobsim.policies.hiring_subsidy import HiringSubsidy
+from jobsim.policies.job_retention_refund import JobRetentionRefund
+from jobsim.policies.public_employment_services import PublicEmploymentServices
+from jobsim.policies.public_welfare_posts import PublicWelfarePosts
+from jobsim.policies.rural_labour_transfer import RuralLabourTransfer
+from jobsim.policies.social_insurance_fee_cut import SocialInsuranceFeeCut
+from jobsim.policies.training_in_lieu_of_work import TrainingInLieuOfWork
+from jobsim.policies.vocational_training import VocationalTraining
+from jobsim.policies.youth_internship import YouthInternship
 
 __all__ = ["KINDS", "INSTRUMENT_DEFAULTS", "GROUP_NAMES", "Instrument", "InstrumentSettings",
            "in_fixed_order"]

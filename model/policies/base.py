@@ -30,11 +30,11 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from model.agents import Group, State, Workers
-from model.flows import MonthContext
-from model.params import ParameterSet
-from model.policies.effects import BaseRates
-from model.rng import Draws, Purpose
+from jobsim.agents import Group, State, Workers
+from jobsim.flows import MonthContext
+from jobsim.params import ParameterSet
+from jobsim.policies.effects import BaseRates
+from jobsim.rng import Draws, Purpose
 
 __all__ = ["GROUP_NAMES", "Instrument", "InstrumentSettings", "searchers", "in_groups",
            "scale_workers", "scale_firms"]
@@ -148,7 +148,7 @@ class Instrument:
 
     # -- shared -------------------------------------------------------------------------
     def purpose(self, j: int) -> int:
-        """Counter-based draw purpose ``j`` of this instrument (see :class:`model.rng.Purpose`)."""
+        """Counter-based draw purpose ``j`` of this instrument (see :class:`jobsim.rng.Purpose`)."""
         return int(Purpose.INSTRUMENT) + 16 * self.index + j
 
     def uniform(self, j: int, t: int, ids: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
-from model.params import ParameterSet
+from jobsim.params import ParameterSet
 
 __all__ = ["BaseRates", "employment_gap_pp", "solve_phases"]
 

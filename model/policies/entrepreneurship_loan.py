@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.agents import State
-from model.flows import MonthContext, leave_firm, start_businesses, to_unemployed
-from model.kernels import in_counted_firms
-from model.ledger import Flow
-from model.policies.base import Instrument, searchers
+from jobsim.agents import State
+from jobsim.flows import MonthContext, leave_firm, start_businesses, to_unemployed
+from jobsim.kernels import in_counted_firms
+from jobsim.ledger import Flow
+from jobsim.policies.base import Instrument, searchers
 
 
 class EntrepreneurshipLoan(Instrument):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.agents import State
-from model.flows import MonthContext
-from model.ledger import Flow
-from model.policies.base import Instrument, searchers
+from jobsim.agents import State
+from jobsim.flows import MonthContext
+from jobsim.ledger import Flow
+from jobsim.policies.base import Instrument, searchers
 
 
 class FlexibleEmploymentSupport(Instrument):

@@ -22,10 +22,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
-from model.agents import State
-from model.flows import MonthContext
-from model.policies.base import Instrument, scale_firms, scale_workers, searchers
-from model.policies.effects import employment_gap_pp
+from jobsim.agents import State
+from jobsim.flows import MonthContext
+from jobsim.policies.base import Instrument, scale_firms, scale_workers, searchers
+from jobsim.policies.effects import employment_gap_pp
 
 SUBSIDY_MONTHS = 12  # the subsidy's cost relief is spread over the hire's first year
 EVIDENCE_HORIZON = 24  # the gross effect's horizon (1-2 years)

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.agents import SizeClass, State
-from model.flows import MonthContext
-from model.policies.base import Instrument, scale_firms
+from jobsim.agents import SizeClass, State
+from jobsim.flows import MonthContext
+from jobsim.policies.base import Instrument, scale_firms
 
 COVER_MONTHS = 12  # the refund is annual
 

@@ -7,9 +7,9 @@ solved so that their employment is ``effect_pp`` above non-participants' 12 mont
 
 from __future__ import annotations
 
-from model.flows import MonthContext
-from model.policies.base import Instrument, scale_workers, searchers
-from model.policies.effects import solve_phases
+from jobsim.flows import MonthContext
+from jobsim.policies.base import Instrument, scale_workers, searchers
+from jobsim.policies.effects import solve_phases
 
 
 class PublicEmploymentServices(Instrument):

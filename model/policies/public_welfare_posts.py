@@ -20,11 +20,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import brentq
 
-from model.agents import State
-from model.flows import MonthContext, to_unemployed
-from model.ledger import Flow
-from model.policies.base import Instrument, scale_workers, searchers
-from model.policies.effects import employment_gap_pp
+from jobsim.agents import State
+from jobsim.flows import MonthContext, to_unemployed
+from jobsim.ledger import Flow
+from jobsim.policies.base import Instrument, scale_workers, searchers
+from jobsim.policies.effects import employment_gap_pp
 
 AFTER_EXIT_BOUNDS = (0.1, 20.0)  # search weight after exit: from scarring to strong catch-up
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.agents import Group, State
-from model.flows import MONTHS_PER_YEAR, MonthContext, cover_ui, hire_into_vacancies
-from model.kernels import in_state_below_age
-from model.ledger import Flow
-from model.policies.base import Instrument
+from jobsim.agents import Group, State
+from jobsim.flows import MONTHS_PER_YEAR, MonthContext, cover_ui, hire_into_vacancies
+from jobsim.kernels import in_state_below_age
+from jobsim.ledger import Flow
+from jobsim.policies.base import Instrument
 
 
 class RuralLabourTransfer(Instrument):

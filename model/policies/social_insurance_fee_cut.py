@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.flows import MonthContext
-from model.policies.base import Instrument, scale_firms
+from jobsim.flows import MonthContext
+from jobsim.policies.base import Instrument, scale_firms
 
 
 class SocialInsuranceFeeCut(Instrument):

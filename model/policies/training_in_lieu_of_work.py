@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.agents import SizeClass, State
-from model.flows import MonthContext
-from model.kernels import in_counted_firms
-from model.policies.base import Instrument, scale_firms, scale_workers
+from jobsim.agents import SizeClass, State
+from jobsim.flows import MonthContext
+from jobsim.kernels import in_counted_firms
+from jobsim.policies.base import Instrument, scale_firms, scale_workers
 
 
 class TrainingInLieuOfWork(Instrument):

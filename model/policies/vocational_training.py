@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.agents import State
-from model.flows import MONTHS_PER_YEAR, MonthContext, cover_ui, hire_into_vacancies, to_unemployed
-from model.kernels import in_state_below_age
-from model.ledger import Flow
-from model.policies.base import Instrument, scale_workers, searchers
-from model.policies.effects import solve_phases
+from jobsim.agents import State
+from jobsim.flows import MONTHS_PER_YEAR, MonthContext, cover_ui, hire_into_vacancies, to_unemployed
+from jobsim.kernels import in_state_below_age
+from jobsim.ledger import Flow
+from jobsim.policies.base import Instrument, scale_workers, searchers
+from jobsim.policies.effects import solve_phases
 
 
 class VocationalTraining(Instrument):

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.agents import State
-from model.flows import MonthContext, cover_ui, to_unemployed
-from model.ledger import Flow
-from model.policies.base import Instrument, scale_workers, searchers
-from model.policies.effects import solve_phases
+from jobsim.agents import State
+from jobsim.flows import MonthContext, cover_ui, to_unemployed
+from jobsim.ledger import Flow
+from jobsim.policies.base import Instrument, scale_workers, searchers
+from jobsim.policies.effects import solve_phases
 
 
 class YouthInternship(Instrument):

@@ -70,8 +70,8 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    """``model.cli.main(argv)`` in this process: (exit status, stderr)."""
-    from model.cli import main
+    """``jobsim.cli.main(argv)`` in this process: (exit status, stderr)."""
+    from jobsim.cli import main
 
     try:
         code = main([str(a) for a in argv])

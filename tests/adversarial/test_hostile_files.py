@@ -265,7 +265,7 @@ def test_unreadable_parameter_file(case, user_folder, capsys):  # noqa: F811
 
 
 def test_byte_order_mark_is_accepted(tmp_path):
-    from model.scenario import load_scenario
+    from jobsim.scenario import load_scenario
 
     path = tmp_path / "bom.toml"
     path.write_bytes(b"\xef\xbb\xbf" + BASE.encode("utf-8"))
@@ -318,7 +318,7 @@ def test_circular_extends(user_folder, capsys):  # noqa: F811
 
 def test_extends_resolves_the_base_parameters_against_the_base(tmp_path, monkeypatch):
     """A scenario outside the project extends plan_2021 by its full path (issue #14 item 3)."""
-    from model.scenario import load_scenario
+    from jobsim.scenario import load_scenario
 
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -336,7 +336,7 @@ def test_extends_resolves_the_base_parameters_against_the_base(tmp_path, monkeyp
 def test_mapping_gets_the_same_errors_as_a_file(tmp_path):
     import tomllib
 
-    from model.scenario import ScenarioError, scenario_from_mapping
+    from jobsim.scenario import ScenarioError, scenario_from_mapping
 
     text, _ = set_value(BASE, IY, "take_up", '"0.15"')
     data = tomllib.loads(text)

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from hostile import BASE, ROOT, cli, set_value, snapshot, user_folder  # noqa: F401
 
-from model.compare.store import TaskStore
-from model.results import MARKER
+from jobsim.compare.store import TaskStore
+from jobsim.results import MARKER
 
 FLAT = ('[scenario]\nname = "flat"\nstart = "2021-01"\nmonths = 12\nparameters = "default"\n'
         'persons_per_agent = 20000\nseed = 3\n[macro]\ndemand_index = 1.0\n')
@@ -64,12 +64,12 @@ def test_own_output_is_replaced_and_marked(user_folder, capsys):  # noqa: F811
 
 
 def test_out_is_checked_before_the_simulation(user_folder, capsys, monkeypatch):  # noqa: F811
-    import model.runner
+    import jobsim.runner
 
     def never(*args, **kwargs):
         raise AssertionError("the simulation ran before --out was checked")
 
-    monkeypatch.setattr(model.runner, "run_scenario", never)
+    monkeypatch.setattr(jobsim.runner, "run_scenario", never)
     scenario = user_folder / "flat.toml"
     scenario.write_text(FLAT, encoding="utf-8")
     code, err = cli(["run", scenario, "--out", user_folder / "notes.txt"], capsys)
@@ -85,7 +85,7 @@ def finished(tmp_path_factory):
     scenario = folder / "flat.toml"
     scenario.write_text(FLAT, encoding="utf-8")
     out = folder / "out"
-    from model.cli import main
+    from jobsim.cli import main
 
     assert main(["compare", str(scenario), *COMPARE, "--out", str(out)]) == 0
     return out, scenario, (out / "targets.csv").read_bytes()
@@ -242,7 +242,7 @@ def _start_compare(tmp_path: Path, workers: str) -> tuple[subprocess.Popen, Path
     scenario = tmp_path / "flat.toml"
     scenario.write_text(FLAT, encoding="utf-8")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "model.cli", "compare", str(scenario), "--replications",
+    cmd = [sys.executable, "-m", "jobsim.cli", "compare", str(scenario), "--replications",
            "200", "--workers", workers, "--no-macro-draws", "--no-parameter-draws",
            "--out", str(out)]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -284,19 +284,19 @@ def test_ctrl_c_prints_one_line(workers, tmp_path):
 
 
 def test_calibrate_keeps_a_bug_a_bug(monkeypatch, tmp_path, capsys):
-    import calibration.cli
-    from calibration.config import CalibrationConfigError
+    import jobsim.calibration.cli
+    from jobsim.calibration.config import CalibrationConfigError
 
     def bug(*args, **kwargs):
         raise ValueError("operands could not be broadcast together")  # as numpy would
 
-    monkeypatch.setattr(calibration.cli, "run_calibrate", bug)
+    monkeypatch.setattr(jobsim.calibration.cli, "run_calibrate", bug)
     with pytest.raises(ValueError, match="broadcast"):
         cli(["calibrate", tmp_path / "c.toml", "--out", tmp_path / "f.toml"], capsys)
 
     def config_error(*args, **kwargs):
         raise CalibrationConfigError(f"{tmp_path / 'c.toml'}, line 3: field 'x': bad")
 
-    monkeypatch.setattr(calibration.cli, "run_calibrate", config_error)
+    monkeypatch.setattr(jobsim.calibration.cli, "run_calibrate", config_error)
     code, err = cli(["calibrate", tmp_path / "c.toml", "--out", tmp_path / "f.toml"], capsys)
     assert code == 2 and "field 'x'" in err

@@ -11,8 +11,8 @@ from pathlib import Path
 import mesa
 import pytest
 
-from model.batch import REPORTERS, DemandPath, PlanModel
-from model.scenario import load_scenario
+from jobsim.batch import REPORTERS, DemandPath, PlanModel
+from jobsim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = 4000.0
@@ -71,7 +71,7 @@ def test_readme_example_runs_on_two_processes(tmp_path):
     script.write_text(textwrap.dedent(f"""
         import json
         import mesa
-        from model.batch import DemandPath, PlanModel
+        from jobsim.batch import DemandPath, PlanModel
 
         if __name__ == "__main__":
             rows = mesa.batch_run(PlanModel, parameters={{

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.api import HEADLINE_OUTCOMES, ema_model
+from jobsim.api import HEADLINE_OUTCOMES, ema_model
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = 10000.0

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.api import Comparison, Results, Scenario, compare, run
-from model.compare import run_compare
+from jobsim.api import Comparison, Results, Scenario, compare, run
+from jobsim.compare import run_compare
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = ROOT / "scenarios" / "plan_2021.toml"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import model as jobsim_package
-from model.api import Scenario
-from model.scenario import ScenarioError, load_scenario
+import jobsim as jobsim_package
+from jobsim.api import Scenario
+from jobsim.scenario import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = ROOT / "scenarios" / "plan_2021.toml"

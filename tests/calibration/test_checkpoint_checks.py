@@ -14,10 +14,10 @@ import warnings
 import numpy as np
 import pytest
 
-from calibration.config import load_config
-from calibration.evaluator import CheckpointWarning, Evaluator
-from calibration.simulate import make_spec
-from calibration.targets import build_targets
+from jobsim.calibration.config import load_config
+from jobsim.calibration.evaluator import CheckpointWarning, Evaluator
+from jobsim.calibration.simulate import make_spec
+from jobsim.calibration.targets import build_targets
 
 POINTS = [(0.014, 0.2), (0.02, 0.3)]
 
@@ -97,7 +97,7 @@ DICT_CASES = [_double, _nan, _short, _copy_other_replicate, _swap_keys, _theta, 
 
 def _resave(b: dict, keep_checksum: bool) -> str:
     """Re-serialise; optionally recompute the file checksum so only entry checks can catch it."""
-    from calibration import evaluator as ev_mod
+    from jobsim.calibration import evaluator as ev_mod
 
     if keep_checksum and "checksum" in b:
         body = {k: v for k, v in b.items() if k != "checksum"}

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from calibration.cli import run_calibrate
-from calibration.config import CalibrationConfigError, load_config
-from calibration.targets import build_targets
-from model import data
+from jobsim.calibration.cli import run_calibrate
+from jobsim.calibration.config import CalibrationConfigError, load_config
+from jobsim.calibration.targets import build_targets
+from jobsim import data
 
 
 def _error(path: Path) -> str:
@@ -95,7 +95,7 @@ def test_shipped_hunan_targets_come_from_the_data(hunan_path):
 
 
 def test_target_outside_the_run_is_refused(make_tiny):
-    from calibration.simulate import make_spec
+    from jobsim.calibration.simulate import make_spec
 
     cfg = load_config(make_tiny(replace={"years = [2017]": "years = [2014]"}))
     with pytest.raises(ValueError, match="outside the simulated window"):

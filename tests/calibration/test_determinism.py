@@ -7,10 +7,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from calibration.config import load_config
-from calibration.evaluator import CheckpointWarning, Evaluator
-from calibration.simulate import make_spec
-from calibration.targets import build_targets
+from jobsim.calibration.config import load_config
+from jobsim.calibration.evaluator import CheckpointWarning, Evaluator
+from jobsim.calibration.simulate import make_spec
+from jobsim.calibration.targets import build_targets
 
 POINTS = [(0.014, 0.2), (0.02, 0.3), (0.011, 0.25)]
 
@@ -54,8 +54,8 @@ def test_checkpoint_resume_replays_from_cache(tiny, tmp_path):
 
 
 def test_interrupted_calibration_resumes_to_the_same_result(make_tiny, tmp_path, monkeypatch):
-    from calibration import evaluator as evaluator_module
-    from calibration.cli import run_calibrate
+    from jobsim.calibration import evaluator as evaluator_module
+    from jobsim.calibration.cli import run_calibrate
 
     cfg = make_tiny(global_stage=False, replace={"profile_points = 3": "profile_points = 2",
                                                  "morris_trajectories = 2":

@@ -38,7 +38,7 @@ def _alive(pid: int) -> bool:
 
 def test_sigkill_of_calibrate_leaves_no_worker(make_tiny, tmp_path):
     cfg = make_tiny(replace={"local_max_iterations = 6": "local_max_iterations = 60"})
-    cmd = [sys.executable, "-c", "import sys; from model.cli import main; sys.exit(main())",
+    cmd = [sys.executable, "-c", "import sys; from jobsim.cli import main; sys.exit(main())",
            "calibrate", str(cfg), "--out", str(tmp_path / "fit.toml"), "--workers", "2"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)

@@ -11,14 +11,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from calibration.config import load_config
-from calibration.evaluator import Evaluator
-from calibration.fitted import load_meta, sample_parameters
-from calibration.recovery import interior_truth, recover
-from calibration.simulate import make_spec
-from calibration.targets import build_targets
-from model.params import ParameterSet
-from model.scenario import load_scenario
+from jobsim.calibration.config import load_config
+from jobsim.calibration.evaluator import Evaluator
+from jobsim.calibration.fitted import load_meta, sample_parameters
+from jobsim.calibration.recovery import interior_truth, recover
+from jobsim.calibration.simulate import make_spec
+from jobsim.calibration.targets import build_targets
+from jobsim.params import ParameterSet
+from jobsim.scenario import load_scenario
 
 #: The tiny problem with the February migrant-separation multiplier free instead of matching
 #: efficiency, identified by the spring contrast of the surveyed rate.
@@ -70,7 +70,7 @@ def test_coarse_global_stage_agrees_with_default_scale(hunan_path):
 
 
 def test_fitted_file_loads_and_carries_uncertainty(make_tiny, tmp_path):
-    from calibration.cli import run_calibrate
+    from jobsim.calibration.cli import run_calibrate
 
     out = tmp_path / "fitted" / "tiny_fit.toml"
     summary = run_calibrate(make_tiny(), out, workers=2)

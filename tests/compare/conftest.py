@@ -16,7 +16,7 @@ ATTRIBUTION = 2
 
 def compare(out: Path, **kwargs):
     """``run_compare`` on the two scenarios at the tiny scale, quietly."""
-    from model.compare import run_compare
+    from jobsim.compare import run_compare
 
     options = {"replications": REPLICATIONS, "persons_per_agent": TINY,
                "attribution_replications": ATTRIBUTION, "workers": 1, "quiet": True}

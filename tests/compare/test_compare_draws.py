@@ -8,10 +8,10 @@ import shutil
 import pytest
 from conftest import SCENARIOS, TINY
 
-from model.compare.cli import plan_tasks
-from model.compare.tasks import run_one
-from model.params import DEFAULT_PARAMETERS
-from model.scenario import load_scenario
+from jobsim.compare.cli import plan_tasks
+from jobsim.compare.tasks import run_one
+from jobsim.params import DEFAULT_PARAMETERS
+from jobsim.scenario import load_scenario
 
 
 def _plan(**kwargs):
@@ -27,7 +27,7 @@ def test_default_is_the_scenarios_own_path():
 
 
 def test_macro_draws_vary_by_replicate_not_by_scenario():
-    pytest.importorskip("model.forecast.paths")
+    pytest.importorskip("jobsim.forecast.paths")
     tasks = _plan(macro_draws=True)
     by = {(t.scenario, t.replicate): t.demand for t in tasks}
     assert len({by["plan_2021", r] for r in range(3)}) == 3
@@ -37,7 +37,7 @@ def test_macro_draws_vary_by_replicate_not_by_scenario():
 
 
 def test_parameter_draws_from_a_fitted_file(tmp_path):
-    pytest.importorskip("calibration.fitted")
+    pytest.importorskip("jobsim.calibration.fitted")
     fitted = tmp_path / "fake_fit.toml"
     shutil.copy(DEFAULT_PARAMETERS, fitted)
     meta = {"parameters": [{"path": "flows.job_finding_rate", "index": None, "estimate": 0.25,

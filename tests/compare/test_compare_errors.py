@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import SCENARIOS, TINY, compare
 
-from model.cli import main
-from model.compare.executors import make_executor
-from model.scenario import ScenarioError
+from jobsim.cli import main
+from jobsim.compare.executors import make_executor
+from jobsim.scenario import ScenarioError
 
 
 def test_unknown_scenario_file_is_named(tmp_path, capsys):

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from conftest import ATTRIBUTION, REPLICATIONS, compare
 
-from model.compare.store import frame_from_json, frame_to_json
-from model.compare.summarise import ATTRIBUTION_COLUMNS, TARGET_COLUMNS
+from jobsim.compare.store import frame_from_json, frame_to_json
+from jobsim.compare.summarise import ATTRIBUTION_COLUMNS, TARGET_COLUMNS
 
 
 def test_targets_csv(small_comparison):

@@ -11,7 +11,7 @@ import time
 import pytest
 from conftest import ROOT, TINY, compare
 
-import model.compare.cli as compare_cli
+import jobsim.compare.cli as compare_cli
 
 
 def test_error_midway_leaves_no_output_and_keeps_finished_work(tmp_path, monkeypatch):
@@ -53,7 +53,7 @@ def test_killed_process_resumes(tmp_path):
     scenario = tmp_path / "flat.toml"
     scenario.write_text('[scenario]\nname = "flat"\nstart = "2021-01"\nmonths = 12\n'
                         'seed = 7\n[macro]\ndemand_index = 1.0\n', encoding="utf-8")
-    cmd = [sys.executable, "-m", "model.cli", "compare", str(scenario), "--replications",
+    cmd = [sys.executable, "-m", "jobsim.cli", "compare", str(scenario), "--replications",
            "40", "--persons-per-agent", str(TINY), "--workers", "1", "--out", str(out)]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
@@ -83,7 +83,7 @@ def test_scenario_from_a_mapping_runs_on_worker_processes(tmp_path):
     """A scenario that exists only in memory travels inside its tasks: no file is re-read."""
     import tomllib
 
-    from model.scenario import scenario_from_mapping
+    from jobsim.scenario import scenario_from_mapping
 
     text = ('[scenario]\nname = "flat"\nstart = "2021-01"\nmonths = 12\nseed = 7\n'
             '[macro]\ndemand_index = 1.0\n')

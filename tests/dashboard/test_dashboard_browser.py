@@ -50,8 +50,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server():
     pytest.importorskip("solara", reason="pip install -e '.[dashboard]'")
-    from model.dashboard import server_command, server_environment
-    from model.dashboard.compute import Settings
+    from jobsim.dashboard import server_command, server_environment
+    from jobsim.dashboard.compute import Settings
 
     settings = Settings(replications=REPLICATIONS, persons_per_agent=SCALE)
     port = _free_port()
@@ -128,7 +128,7 @@ def test_slider_changes_p_met_to_what_compare_gives(server):
     assert hosts <= {"127.0.0.1"}, hosts  # nothing from a CDN or any other host
 
     # The same settings through the API's compare
-    from model.api import Scenario, compare
+    from jobsim.api import Scenario, compare
 
     plan = Scenario.from_toml(settings.scenario)
     direct = compare([plan.with_budgets({MOVED: 0.0})], executor=1,

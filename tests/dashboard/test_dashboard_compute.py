@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from model.api import Scenario, compare
-from model.dashboard.compute import Settings, evaluate
+from jobsim.api import Scenario, compare
+from jobsim.dashboard.compute import Settings, evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
 

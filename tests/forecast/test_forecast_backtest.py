@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.forecast.backtest import choose, mase_scale, origins, score
-from model.forecast.models import Naive, SeasonalNaive, Spec, fit_model
-from model.forecast.pipeline import forecast_series
-from model.forecast.series import Series
+from jobsim.forecast.backtest import choose, mase_scale, origins, score
+from jobsim.forecast.models import Naive, SeasonalNaive, Spec, fit_model
+from jobsim.forecast.pipeline import forecast_series
+from jobsim.forecast.series import Series
 
 PHI, SEASONAL_PHI = 0.5, 0.7
 SEEDS = (1, 2, 3)

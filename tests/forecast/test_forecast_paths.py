@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import macro
-from model.forecast.paths import demand_path, macro_path, seasonal_unemployment, with_shock
+from jobsim import macro
+from jobsim.forecast.paths import demand_path, macro_path, seasonal_unemployment, with_shock
 
 
 def test_path_shape_and_index():

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import model.data
-import model.forecast.runner as runner
-from model.data import DATA_DIR, DataError
-from model.forecast.runner import run_forecast
-from model.forecast.series import SERIES, load_series
+import jobsim.data
+import jobsim.forecast.runner as runner
+from jobsim.data import DATA_DIR, DataError
+from jobsim.forecast.runner import run_forecast
+from jobsim.forecast.series import SERIES, load_series
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,7 @@ def test_bad_data_writes_nothing(tmp_path, monkeypatch):
         shutil.copy(csv, data / csv.name)
     text = (data / "national_annual.csv").read_text()
     (data / "national_annual.csv").write_text(text.replace("2018,1361,", "2018,n/a,", 1))
-    monkeypatch.setattr(model.data, "DATA_DIR", data)
+    monkeypatch.setattr(jobsim.data, "DATA_DIR", data)
     out = tmp_path / "out"
     with pytest.raises(DataError, match=r"cn_new_urban_jobs', period 2018"):
         run_forecast(out)

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.data import DATA_DIR, DataError
-from model.forecast.series import SERIES, load_all, load_series, publish
+from jobsim.data import DATA_DIR, DataError
+from jobsim.forecast.series import SERIES, load_all, load_series, publish
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from model.agents import URBAN_EMPLOYMENT
-from model.labour_market import LabourMarket
-from model.scenario import LoadedScenario, load_scenario
+from jobsim.agents import URBAN_EMPLOYMENT
+from jobsim.labour_market import LabourMarket
+from jobsim.scenario import LoadedScenario, load_scenario
 
 HEAD = """[scenario]
 name = "test"

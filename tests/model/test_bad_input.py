@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from model.cli import main
-from model.data import DataError, load_table
+from jobsim.cli import main
+from jobsim.data import DataError, load_table
 
 FITTED = Path("calibration/fitted/hunan_2020.toml").resolve()
 GOOD = Path("scenarios/baseline_2021.toml").read_text(encoding="utf-8").replace(

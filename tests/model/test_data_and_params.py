@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from calibration import recording_share
-from model import data
-from model.data import DataError
-from model.params import ParameterSet
+from jobsim.calibration import recording_share
+from jobsim import data
+from jobsim.data import DataError
+from jobsim.params import ParameterSet
 
 DATA_BACKED = {
     "population.resident_population": lambda: data.hunan("resident_population", "2019-12").value,
@@ -57,7 +57,7 @@ def test_every_parameter_is_declared_with_provenance(params):
 
 
 def test_assumptions_doc_lists_every_assumption(params):
-    from model.policies import INSTRUMENT_DEFAULTS
+    from jobsim.policies import INSTRUMENT_DEFAULTS
 
     text = open("docs/assumptions.md", encoding="utf-8").read()
     for declared in (params, ParameterSet.load(INSTRUMENT_DEFAULTS)):

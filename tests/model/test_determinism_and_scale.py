@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 from mesa.batchrunner import batch_run
 
-from model.cli import main
-from model.labour_market import LabourMarket
+from jobsim.cli import main
+from jobsim.labour_market import LabourMarket
 
 
 def test_same_seed_identical_csv_other_seed_different(tmp_path):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.agents import N_STATES, State, Workers
-from model.indicators import measure
-from model.ledger import Flow, Ledger
+from jobsim.agents import N_STATES, State, Workers
+from jobsim.indicators import measure
+from jobsim.ledger import Flow, Ledger
 
 S = State
 CASES = [

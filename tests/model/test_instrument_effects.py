@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.agents import State
-from model.labour_market import LabourMarket
-from model.params import ParameterSet
-from model.policies import INSTRUMENT_DEFAULTS
+from jobsim.agents import State
+from jobsim.labour_market import LabourMarket
+from jobsim.params import ParameterSet
+from jobsim.policies import INSTRUMENT_DEFAULTS
 
 from tests.model.instrument_runs import PARAMETER_SETS, employment_gap, model_of, scenario
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import tomli_w
 
-from model.runner import run_scenario
-from model.scenario import load_scenario
+from jobsim.runner import run_scenario
+from jobsim.scenario import load_scenario
 
 SHIPPED = sorted(Path("scenarios").glob("*.toml"))
 SCALE = 5000  # persons per agent: the order question needs no precision

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.agents import State
-from model.policies import GROUP_NAMES, KINDS
-from model.scenario import load_scenario
+from jobsim.agents import State
+from jobsim.policies import GROUP_NAMES, KINDS
+from jobsim.scenario import load_scenario
 
 from tests.model.instrument_runs import model_of, scenario
 
@@ -38,7 +38,7 @@ def test_all_instruments_at_zero_is_the_baseline(baseline, tmp_path):
 def plan_run():
     loaded = load_scenario("scenarios/plan_2021.toml")
     run = loaded.spec.scenario
-    from model.labour_market import LabourMarket
+    from jobsim.labour_market import LabourMarket
 
     model = LabourMarket(params=loaded.params, start=run.start, months=run.months,
                          persons_per_agent=1000, seed=run.seed, instruments=loaded.instruments)
@@ -142,7 +142,7 @@ def test_more_budget_never_gives_fewer_expected_jobs(kind, budget, extra, strict
 
 
 def test_unknown_instrument_and_group_are_named(tmp_path):
-    from model.scenario import ScenarioError
+    from jobsim.scenario import ScenarioError
 
     with pytest.raises(ScenarioError, match="unknown instrument 'free_money'"):
         scenario(tmp_path, {"free_money": {"budget_yuan": 1.0}})

@@ -14,12 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from model import kernels as k
-from model.agents import N_STATES, State
-from model.labour_market import LabourMarket
-from model.rng import Draws
-from model.scenario import load_scenario
-from model.sorting import stable_argsort
+from jobsim import kernels as k
+from jobsim.agents import N_STATES, State
+from jobsim.labour_market import LabourMarket
+from jobsim.rng import Draws
+from jobsim.scenario import load_scenario
+from jobsim.sorting import stable_argsort
 
 ROOT = Path(__file__).resolve().parents[2]
 

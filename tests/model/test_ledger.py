@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.agents import State
-from model.labour_market import LabourMarket
-from model.ledger import LedgerError
+from jobsim.agents import State
+from jobsim.labour_market import LabourMarket
+from jobsim.ledger import LedgerError
 
 from tests.conftest import SMALL
 

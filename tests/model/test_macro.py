@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import macro
+from jobsim import macro
 
 
 def test_elasticity_is_estimated_with_its_uncertainty() -> None:
@@ -74,7 +74,7 @@ def test_scenario_demand_needs_no_model_fit() -> None:
     import subprocess
     import sys
 
-    code = ("import sys\nfrom model.scenario import load_scenario\n"
+    code = ("import sys\nfrom jobsim.scenario import load_scenario\n"
             "l = load_scenario('scenarios/plan_2021_demand_shock.toml')\n"
             "d = l.demand_path()\n"
             "assert min(d) < 0.99 and 'statsmodels' not in sys.modules, sys.modules.keys()\n")
@@ -83,7 +83,7 @@ def test_scenario_demand_needs_no_model_fit() -> None:
 
 def test_demand_shock_scenario_is_a_2020_like_shock() -> None:
     """The shipped shock scenario's demand dips in Q1 like 2020's and recovers by Q4."""
-    from model.scenario import load_scenario
+    from jobsim.scenario import load_scenario
 
     shock = np.array(load_scenario("scenarios/plan_2021_demand_shock.toml").demand_path())
     plan = np.array(load_scenario("scenarios/plan_2021.toml").demand_path())

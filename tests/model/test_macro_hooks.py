@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.labour_market import LabourMarket
+from jobsim.labour_market import LabourMarket
 
 SCALE = 2000.0
 SHOCK = [1.0, 0.9, 0.9, 0.9, 1.0, 1.0]

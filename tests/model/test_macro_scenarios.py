@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from model.runner import simulate
-from model.scenario import load_scenario
+from jobsim.runner import simulate
+from jobsim.scenario import load_scenario
 
 
 @pytest.mark.parametrize("seed", [1, 2])

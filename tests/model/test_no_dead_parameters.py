@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.labour_market import LabourMarket
-from model.params import DEFAULT_PARAMETERS, ParameterSet
-from model.policies import INSTRUMENT_DEFAULTS, KINDS
-from model.scenario import load_scenario
+from jobsim.labour_market import LabourMarket
+from jobsim.params import DEFAULT_PARAMETERS, ParameterSet
+from jobsim.policies import INSTRUMENT_DEFAULTS, KINDS
+from jobsim.scenario import load_scenario
 
 SCALE, MONTHS = 2000, 18
 DEMAND = [1.0, 0.9, 0.9, 0.95] + [1.0] * (MONTHS - 4)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model.cli import main
-from model.scenario import ScenarioError, load_scenario
+from jobsim.cli import main
+from jobsim.scenario import ScenarioError, load_scenario
 
 SCENARIOS = sorted(Path("scenarios").glob("*.toml"))
 MONTHLY_COLUMNS = {"month", "new_urban_jobs_cum", "surveyed_unemployment_rate",

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from model.agents import URBAN_EMPLOYMENT, State
-from model.labour_market import LabourMarket
-from model.matching import matches
+from jobsim.agents import URBAN_EMPLOYMENT, State
+from jobsim.labour_market import LabourMarket
+from jobsim.matching import matches
 
 
 def _analytic_unemployed(model: LabourMarket) -> tuple[float, float]:

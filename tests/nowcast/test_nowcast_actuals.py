@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from model.cli import main
-from model.nowcast.backtest import record_actuals
+from jobsim.cli import main
+from jobsim.nowcast.backtest import record_actuals
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "scenarios" / "actuals" / "china_2020_jan_jun.csv"
@@ -93,7 +93,7 @@ def test_shipped_actuals_are_the_record():
 
 def test_wan_is_converted_to_persons(tmp_path):
     """Counts given in 万 are read in persons."""
-    from model.nowcast.actuals import read_actuals
+    from jobsim.nowcast.actuals import read_actuals
 
     path = tmp_path / "a.csv"
     path.write_text(HEADER + "hunan_new_urban_jobs_ytd,2021-06,43.91,wan_persons\n",

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.compare.tasks import TaskResult
-from model.nowcast.actuals import read_actuals
-from model.nowcast.core import NowcastResult, abm_rows
-from model.nowcast.ensemble import (
+from jobsim.compare.tasks import TaskResult
+from jobsim.nowcast.actuals import read_actuals
+from jobsim.nowcast.core import NowcastResult, abm_rows
+from jobsim.nowcast.ensemble import (
     Ensemble,
     EnsembleSpec,
     observation_sd,
@@ -114,7 +114,7 @@ def test_weighted_quantile_matches_numpy_with_equal_weights():
 @pytest.fixture(scope="module")
 def plan_compare(tmp_path_factory):
     """Run the comparison the no-actuals nowcast is held to."""
-    from model.compare import run_compare
+    from jobsim.compare import run_compare
 
     out = tmp_path_factory.mktemp("nc") / "compare"
     return run_compare([PLAN], out, replications=REPS, persons_per_agent=TINY, workers=1,
@@ -124,7 +124,7 @@ def plan_compare(tmp_path_factory):
 
 def test_no_actuals_reproduces_the_plans_own_ensemble(plan_compare, tmp_path):
     """With no actuals the ABM row is the compare ensemble's mean and P(met), exactly."""
-    from model.nowcast.cli import run_nowcast
+    from jobsim.nowcast.cli import run_nowcast
 
     empty = tmp_path / "empty.csv"
     empty.write_text("series,period,value,unit\n", encoding="utf-8")
@@ -146,11 +146,11 @@ def test_no_actuals_reproduces_the_plans_own_ensemble(plan_compare, tmp_path):
 
 def test_synthetic_actuals_condition_and_replan(tmp_path):
     """Actuals taken from replicate 0's own path (model output, not a 2021 figure)."""
-    from model.nowcast.cli import run_nowcast
+    from jobsim.nowcast.cli import run_nowcast
 
     spec = EnsembleSpec(replications=REPS, persons_per_agent=TINY, workers=1,
                         topup=("hiring_subsidy", 150_000_000.0))
-    from model.nowcast.ensemble import run_ensemble
+    from jobsim.nowcast.ensemble import run_ensemble
 
     ens = run_ensemble(PLAN, spec)
     a6 = float(ens.cumulative()[0, 5])

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.nowcast.backtest import backtest_points, summarise
-from model.nowcast.history import cumulative_record
-from model.nowcast.statistical import nowcast_cumulative, pooled_scale, remainder_history
+from jobsim.nowcast.backtest import backtest_points, summarise
+from jobsim.nowcast.history import cumulative_record
+from jobsim.nowcast.statistical import nowcast_cumulative, pooled_scale, remainder_history
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from model.optimise.bounds import Bounds, Futures, Search
+from jobsim.optimise.bounds import Bounds, Futures, Search
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = ROOT / "scenarios" / "plan_2021.toml"
@@ -22,7 +22,7 @@ TINY = Bounds(futures=Futures(replications=3, macro_draws=False, parameter_draws
 
 def optimise(out: Path, budget: float = PLAN_TOTAL, **kwargs):
     """``run_optimise`` on plan_2021 with the tiny settings, in this process, quietly."""
-    from model.optimise import run_optimise
+    from jobsim.optimise import run_optimise
 
     options = {"evaluations": 8, "workers": 1, "quiet": True, "settings": TINY}
     options.update(kwargs)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.optimise.evaluate import OUTCOMES
-from model.optimise.objectives import NO_COST, minimised, non_dominated, objectives
+from jobsim.optimise.evaluate import OUTCOMES
+from jobsim.optimise.objectives import NO_COST, minimised, non_dominated, objectives
 
 
 def _outcomes(**values):

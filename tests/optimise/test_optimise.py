@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from optimise_helpers import BASELINE, PLAN, PLAN_TOTAL, TINY, optimise
 
-from model.cli import main
-from model.optimise.evaluate import MixRun, make_futures, run_mix, with_mix
-from model.optimise.objectives import minimised
-from model.runner import run_scenario
-from model.scenario import load_scenario
+from jobsim.cli import main
+from jobsim.optimise.evaluate import MixRun, make_futures, run_mix, with_mix
+from jobsim.optimise.objectives import minimised
+from jobsim.runner import run_scenario
+from jobsim.scenario import load_scenario
 
 
 def _budgets(table: pd.DataFrame) -> pd.DataFrame:
@@ -58,12 +58,12 @@ def test_recommended_toml_is_the_mix_that_was_evaluated(tiny_run):
     plan = load_scenario(PLAN)
     future = make_futures(plan, 1, plan.spec.scenario.seed, macro=False, parameter_file=None)[0]
     scale = TINY.futures.confirm_persons_per_agent
-    from model.compare.tasks import scenario_hash
+    from jobsim.compare.tasks import scenario_hash
 
     evaluated, _ = run_mix(MixRun(path=str(PLAN), scenario_hash=scenario_hash(plan),
                                   budgets=mix.budgets, starts=mix.starts, scale_caps=True,
                                   future=future, persons_per_agent=scale))
-    from model.optimise.evaluate import outcomes
+    from jobsim.optimise.evaluate import outcomes
 
     ran = outcomes(run_scenario(rec, persons_per_agent=scale, attribution=False))
     assert ran == evaluated
@@ -93,7 +93,7 @@ def test_zero_mix_is_the_baseline_on_a_future_with_draws():
 
 
 def _zero_mix(plan):
-    from model.optimise.space import Mix
+    from jobsim.optimise.space import Mix
 
     n = len(plan.instruments)
     return Mix(budgets=(0.0,) * n, starts=(None,) * n)

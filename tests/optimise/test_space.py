@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from optimise_helpers import PLAN, PLAN_TOTAL
 
-from model.optimise.bounds import Bounds, InstrumentBounds
-from model.optimise.space import build_space
-from model.scenario import ScenarioError, load_scenario
+from jobsim.optimise.bounds import Bounds, InstrumentBounds
+from jobsim.optimise.space import build_space
+from jobsim.scenario import ScenarioError, load_scenario
 
 
 @pytest.fixture(scope="module")

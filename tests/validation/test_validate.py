@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration.validate import COLUMNS, Options, restricted, run_validate
+from jobsim.calibration.validate import COLUMNS, Options, restricted, run_validate
 
 CONFIG = """
 [calibration]
@@ -169,7 +169,7 @@ def test_page_bars_and_coverage_are_written(validated):
 
 
 def test_oos_fit_sees_nothing_of_the_held_out_year(validated):
-    from calibration.config import load_config
+    from jobsim.calibration.config import load_config
 
     cfg, _, result = validated
     loaded = load_config(cfg)
