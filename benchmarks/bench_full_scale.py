@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from _common import OUT, keep_heap, live_agents, machine, write_json
-
 from jobsim.labour_market import LabourMarket
 
 BAR_SECONDS = 60.0

@@ -28,7 +28,6 @@ import time
 from pathlib import Path
 
 from _common import ROOT, machine, write_json
-
 from jobsim.nowcast.cli import run_nowcast
 from jobsim.nowcast.ensemble import EnsembleSpec
 

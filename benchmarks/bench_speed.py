@@ -25,9 +25,8 @@ import time
 from typing import Any
 
 from _common import keep_heap, live_agents, machine, write_json
-from plain_mesa import PlainMesaLabourMarket
-
 from jobsim.labour_market import LabourMarket
+from plain_mesa import PlainMesaLabourMarket
 
 BAR_RATIO = 100.0
 

@@ -49,7 +49,6 @@ import math
 from collections import Counter
 
 import mesa
-
 from jobsim.agents import Group, State
 from jobsim.labour_market import LabourMarket
 from jobsim.ledger import Flow

@@ -21,12 +21,11 @@ import hashlib
 import time
 from pathlib import Path
 
+import jobsim as model
+import jobsim.calibration as calibration
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
-
-import jobsim.calibration as calibration
-import jobsim as model
+from jobsim import data
 from jobsim.calibration import diagnostics
 from jobsim.calibration.config import CalibrationConfigError, LoadedConfig, load_config
 from jobsim.calibration.evaluator import Evaluator
@@ -35,8 +34,8 @@ from jobsim.calibration.report import fit_table, parameter_table, write_report
 from jobsim.calibration.simulate import simulate_monthly
 from jobsim.calibration.smm import FitResult, base_values, fit
 from jobsim.calibration.targets import Moment, build_targets
-from jobsim import data
 from jobsim.results import git_commit, package_version
+from scipy.stats import chi2
 
 __all__ = ["run_calibrate", "fingerprint", "source_sha1"]
 

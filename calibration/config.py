@@ -43,9 +43,8 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
 from jobsim.params import DEFAULT_PARAMETERS, ParameterError, ParameterSet
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 __all__ = [
     "CalibrationConfig",

@@ -9,7 +9,6 @@ twelve), e.g. for a test or a stated shock.
 from __future__ import annotations
 
 import pandas as pd
-
 from jobsim.calibration.config import CalibrationConfigError, LoadedConfig
 
 __all__ = ["demand_path"]

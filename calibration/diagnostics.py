@@ -21,12 +21,11 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import morris as morris_analyze
-from SALib.sample import morris as morris_sample
-
 from jobsim.calibration.config import LoadedConfig
 from jobsim.calibration.evaluator import Evaluator
 from jobsim.calibration.smm import FitResult, simulated_covariance
+from SALib.analyze import morris as morris_analyze
+from SALib.sample import morris as morris_sample
 
 __all__ = ["profiles", "identification", "morris", "fixed_check", "weakly_identified"]
 

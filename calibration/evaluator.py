@@ -1,6 +1,7 @@
 """Parallel evaluation of simulated moments, cached and checkpointed after every batch.
 
-A task is one replication at one parameter point (:func:`jobsim.calibration.simulate.simulate_replicate`,
+A task is one replication at one parameter point
+(:func:`jobsim.calibration.simulate.simulate_replicate`,
 a pure function), so results are identical on one process or many. Every result is kept in a
 cache keyed by the simulation plan, the replication and the exact parameter values; the cache is
 written to the checkpoint file (atomically) after every batch. A resumed calibration replays
@@ -39,9 +40,8 @@ from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
-
 from jobsim.calibration.simulate import SimSpec, simulate_replicate
+from tqdm import tqdm
 
 __all__ = ["Evaluator", "CheckpointError", "CheckpointWarning", "CHECKPOINT_FORMAT"]
 

@@ -18,7 +18,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-
 from jobsim.params import ParameterSet
 from jobsim.posterior import load_meta, meta_path, sample_parameters
 from jobsim.results import atomic_write

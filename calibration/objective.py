@@ -32,7 +32,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-
 from jobsim.calibration.config import RECORDING_SHARE, LoadedConfig, ParameterSpec, ProxyGap
 from jobsim.calibration.targets import Moment
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-
 from jobsim import data
 from jobsim.labour_market import LabourMarket
 from jobsim.params import DEFAULT_PARAMETERS, ParameterSet

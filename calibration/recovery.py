@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from jobsim.calibration.config import LoadedConfig, load_config
 from jobsim.calibration.evaluator import Evaluator
 from jobsim.calibration.fitted import atomic_write, load_meta

@@ -15,7 +15,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-
 from jobsim.calibration.fitted import atomic_write  # noqa: E402
 from jobsim.calibration.smm import FitResult  # noqa: E402
 

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
+from jobsim.agents import URBAN_EMPLOYMENT
 from jobsim.calibration.config import RECORDING_SHARE, LoadedConfig
 from jobsim.calibration.demand import demand_path
 from jobsim.calibration.targets import Moment
-from jobsim.agents import URBAN_EMPLOYMENT
 from jobsim.labour_market import LabourMarket
 from jobsim.params import ParameterSet
 

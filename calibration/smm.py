@@ -32,13 +32,12 @@ import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy.optimize import differential_evolution, least_squares
-
 from jobsim.calibration.config import LoadedConfig
 from jobsim.calibration.evaluator import Evaluator
 from jobsim.calibration.objective import Problem
 from jobsim.calibration.simulate import SimSpec, make_spec
 from jobsim.calibration.targets import Moment, build_targets
+from scipy.optimize import differential_evolution, least_squares
 
 __all__ = ["FitResult", "fit", "base_values", "jacobian", "simulated_covariance"]
 

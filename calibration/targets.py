@@ -38,9 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
-from jobsim.calibration.config import CalibrationConfigError, LoadedConfig, TargetSpec
 from jobsim import data
+from jobsim.calibration.config import CalibrationConfigError, LoadedConfig, TargetSpec
 
 __all__ = ["Moment", "build_targets", "LEVEL_KINDS", "GAP_KINDS"]
 

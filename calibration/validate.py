@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
+from jobsim import data
 from jobsim.calibration.config import CalibrationConfigError, LoadedConfig, load_config
 from jobsim.calibration.evaluator import Evaluator
 from jobsim.calibration.fitted import load_meta
@@ -39,7 +39,6 @@ from jobsim.calibration.objective import Problem
 from jobsim.calibration.simulate import Extractor, make_spec
 from jobsim.calibration.smm import FitResult, fit
 from jobsim.calibration.targets import build_targets
-from jobsim import data
 
 __all__ = ["run_validate", "Ensemble", "EXPERIMENTS", "QUANTILES"]
 

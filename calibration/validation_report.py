@@ -17,7 +17,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-
 from jobsim.calibration.fitted import atomic_write  # noqa: E402
 from jobsim.results import git_commit, package_version  # noqa: E402
 

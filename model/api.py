@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import tomli_w
-
 from jobsim import results as _results
 from jobsim.runner import run_scenario
 from jobsim.scenario import LoadedScenario, ScenarioError, load_scenario, scenario_from_mapping

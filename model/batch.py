@@ -41,7 +41,6 @@ from typing import Any
 
 import mesa
 import numpy as np
-
 from jobsim.labour_market import LabourMarket
 
 __all__ = ["PlanModel", "DemandPath", "REPORTERS", "scenario_file"]

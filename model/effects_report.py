@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from jobsim.errors import OutputError
 from jobsim.labour_market import LabourMarket
 from jobsim.results import atomic_write
@@ -47,8 +46,11 @@ FLAT = [1.0] * MONTHS
 
 
 def shock_path() -> list[float]:
-    """The shipped 2020-like shock (``plan_2021_demand_shock.toml``) relative to the plan's own
-    demand path, for 2021; demand back at 1 in 2022."""
+    """The shipped 2020-like shock as a factor on the plan's demand path.
+
+    The shipped 2020-like shock (``plan_2021_demand_shock.toml``) relative to the plan's own
+    demand path, for 2021; demand back at 1 in 2022.
+    """
     shock = np.asarray(load_scenario(SHOCK_SCENARIO).demand_path(), dtype=float)
     plan = np.asarray(load_scenario(PLAN).demand_path(), dtype=float)
     return [float(x) for x in shock / plan] + [1.0] * (MONTHS - shock.size)
@@ -304,8 +306,11 @@ def summarise(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def fee_cut_elasticity(summary: pd.DataFrame, demand: str = "flat", h: int = 12) -> float:
-    """Implied employment elasticity of the fee cut: firm employment change over the relative
-    labour-cost change."""
+    """Implied employment elasticity of the fee cut.
+
+    Implied employment elasticity of the fee cut: firm employment change over the relative
+    labour-cost change.
+    """
     row = summary[(summary["instrument"] == "social_insurance_fee_cut")
                   & (summary["demand"] == demand)]
     if row.empty:

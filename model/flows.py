@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-
 from jobsim.agents import Firms, Group, SizeClass, State, Workers
 from jobsim.kernels import (
     age_one_month,
@@ -253,8 +252,11 @@ def vacancy_slots(ctx: MonthContext, segment: int, vac: np.ndarray, m: int) -> n
 
 
 def hire_into_vacancies(ctx: MonthContext, idx: np.ndarray, purpose: int) -> np.ndarray:
-    """Place ``idx`` into open vacancies of their segment, in a random order keyed by
-    ``purpose``; returns those placed (sorted)."""
+    """Place workers into open vacancies of their segment.
+
+    Place ``idx`` into open vacancies of their segment, in a random order keyed by
+    ``purpose``; returns those placed (sorted).
+    """
     w, f = ctx.workers, ctx.firms
     if idx.size == 0:
         return idx
@@ -415,8 +417,11 @@ def separations(ctx: MonthContext) -> None:
 
 
 def public_posts(ctx: MonthContext) -> None:
-    """Posts end after their term; the existing programme refills its posts from the
-    unemployed with employment difficulty (placements beyond that are instruments)."""
+    """End public posts after their term and refill the existing programme's posts.
+
+    Posts end after their term; the existing programme refills its posts from the
+    unemployed with employment difficulty (placements beyond that are instruments).
+    """
     if ctx.stripped:
         return
     w, p = ctx.workers, ctx.params
@@ -482,9 +487,12 @@ def participation(ctx: MonthContext) -> None:
 
 def start_businesses(ctx: MonthContext, founders: np.ndarray, hires: float,
                      offsets: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """Founders become self-employed; each opens a micro services firm wanting ``hires``
+    """Turn founders into self-employed owners of new micro firms.
+
+    Founders become self-employed; each opens a micro services firm wanting ``hires``
     employees, its rounding offset drawn by ``offsets(new firm ids)``. Returns the new firms,
-    aligned with ``founders``."""
+    aligned with ``founders``.
+    """
     w, f = ctx.workers, ctx.firms
     ctx.ledger.move(founders, State.SELF_EMPLOYED, Flow.STARTUP)
     w.registered[founders] = False

@@ -27,7 +27,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from jobsim.agents import URBAN_EMPLOYMENT, Group, State, Workers
 from jobsim.kernels import byte_histogram
 from jobsim.ledger import Flow, Ledger

@@ -92,8 +92,11 @@ def nth_true(mask: np.ndarray, ranks: np.ndarray) -> np.ndarray:  # pragma: no c
 @_jit
 def in_counted_firms(ids: np.ndarray, firm: np.ndarray,
                      count: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """``ids[count[firm[ids]] > 0]`` for agents ``ids`` that all have a firm (``count`` may
-    be a boolean per firm)."""
+    """Agents whose firm has a positive count.
+
+    ``ids[count[firm[ids]] > 0]`` for agents ``ids`` that all have a firm (``count`` may
+    be a boolean per firm).
+    """
     out = np.empty_like(ids)
     k = 0
     for i in range(ids.size):
@@ -104,8 +107,11 @@ def in_counted_firms(ids: np.ndarray, firm: np.ndarray,
 
 @_jit
 def first_per_firm(firm_of: np.ndarray, count: np.ndarray) -> np.ndarray:  # pragma: no cover
-    """Mask of the first ``count[f]`` entries of each firm f, in the order given: the same
-    entries as ranking within firm after a stable sort by firm."""
+    """Mask of the first ``count[f]`` entries of each firm f.
+
+    Mask of the first ``count[f]`` entries of each firm f, in the order given: the same
+    entries as ranking within firm after a stable sort by firm.
+    """
     taken = np.zeros(count.size, np.int64)
     out = np.zeros(firm_of.size, np.bool_)
     for i in range(firm_of.size):
@@ -169,8 +175,11 @@ def hash_below(ids: np.ndarray, key: np.uint32,
 
 @_jit
 def _gallop(a: np.ndarray, lo: int, hi: int, x: int) -> int:  # pragma: no cover - compiled
-    """First position p in [lo, hi) with a[p] >= x (hi if none), for ascending ``a``: doubling
-    steps from lo, then bisection, so a short way costs a few comparisons."""
+    """Galloping search for the first position with a[p] >= x.
+
+    First position p in [lo, hi) with a[p] >= x (hi if none), for ascending ``a``: doubling
+    steps from lo, then bisection, so a short way costs a few comparisons.
+    """
     step = 1
     top = lo
     while top < hi and a[top] < x:
@@ -256,8 +265,11 @@ def code_counts(codes: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
 @_jit
 def age_one_month(state: np.ndarray, age: np.ndarray, spell: np.ndarray, gone: int,
                   old_age: int, top_age: int) -> np.ndarray:  # pragma: no cover - compiled
-    """Age every living agent (not ``gone``) by a month, in place, and return its band after
-    ageing: 0 not alive, 1 below ``old_age``, 2 from ``old_age``, 3 at or over ``top_age``."""
+    """Age every living agent by a month and return its age band.
+
+    Age every living agent (not ``gone``) by a month, in place, and return its band after
+    ageing: 0 not alive, 1 below ``old_age``, 2 from ``old_age``, 3 at or over ``top_age``.
+    """
     band = np.empty(state.size, np.uint8)
     for i in range(state.size):
         alive = state[i] != gone
@@ -271,8 +283,11 @@ def age_one_month(state: np.ndarray, age: np.ndarray, spell: np.ndarray, gone: i
 @_jit
 def by_age(ids: np.ndarray, age: np.ndarray, female: np.ndarray, limit_female: float,
            limit_male: float, below: bool) -> np.ndarray:  # pragma: no cover - compiled
-    """The ``ids`` whose age is below (``below``) or at least (else) the limit of their sex:
-    ``ids[(age[ids] < np.where(female[ids], limit_female, limit_male)) == below]``."""
+    """Agents below (or at least) the age limit of their sex.
+
+    The ``ids`` whose age is below (``below``) or at least (else) the limit of their sex:
+    ``ids[(age[ids] < np.where(female[ids], limit_female, limit_male)) == below]``.
+    """
     out = np.empty_like(ids)
     k = 0
     for i in range(ids.size):
@@ -298,10 +313,13 @@ def flagged(ids: np.ndarray, flag: np.ndarray) -> np.ndarray:  # pragma: no cove
 def separation_draws(employed: np.ndarray, key: np.uint32, layoff_p: np.ndarray,
                      quit_p: np.ndarray, extra: float,
                      rural_hukou: np.ndarray):  # pragma: no cover - compiled
-    """Split ``employed`` by one uniform draw each (as ``Draws.uniform``): laid off if below
+    """Split employed workers into layoffs, quits and seasonal separations.
+
+    Split ``employed`` by one uniform draw each (as ``Draws.uniform``): laid off if below
     ``layoff_p``, quitting if below ``layoff_p + quit_p``, and, for rural-hukou workers,
     leaving for the Spring Festival if below that plus ``extra``. ``quit_p`` holds one
-    probability per worker or one for all."""
+    probability per worker or one for all.
+    """
     n = employed.size
     laid = np.empty(n, np.intp)
     quits = np.empty(n, np.intp)
@@ -323,8 +341,11 @@ def separation_draws(employed: np.ndarray, key: np.uint32, layoff_p: np.ndarray,
 
 @_jit
 def vacancy_slot_keys(vacancies: np.ndarray, key: np.uint32):  # pragma: no cover - compiled
-    """One entry per open vacancy: its firm and its 32-bit key, the hash of the slot id
-    ``firm * 64 + min(rank within the firm, 63)`` (as ``Draws.bits``)."""
+    """One entry per open vacancy: its firm and its 32-bit key.
+
+    One entry per open vacancy: its firm and its 32-bit key, the hash of the slot id
+    ``firm * 64 + min(rank within the firm, 63)`` (as ``Draws.bits``).
+    """
     total = 0
     for f in range(vacancies.size):
         total += max(vacancies[f], 0)
@@ -344,9 +365,12 @@ def in_state_below_age(state: np.ndarray, code: int, age: np.ndarray, female: np
                        limit_female: float, limit_male: float, draw: bool = False,
                        key: np.uint32 = np.uint32(0),
                        threshold: np.uint32 = np.uint32(0)) -> np.ndarray:  # pragma: no cover
-    """The agents in state ``code`` below the age limit of their sex, ascending; with ``draw``,
+    """Agents in a state below the age limit of their sex, optionally drawn.
+
+    The agents in state ``code`` below the age limit of their sex, ascending; with ``draw``,
     only those whose 32-bit draw is below ``threshold`` (as ``Draws.chance``). One pass over
-    all agents, for a state too large to keep a list of."""
+    all agents, for a state too large to keep a list of.
+    """
     out = np.empty(state.size, np.intp)
     k = 0
     for i in range(state.size):

@@ -28,7 +28,6 @@ from __future__ import annotations
 import mesa
 import numpy as np
 import pandas as pd
-
 from jobsim import flows, matching
 from jobsim.agents import URBAN_EMPLOYMENT, State
 from jobsim.flows import Effects, MonthContext

@@ -16,7 +16,6 @@ from __future__ import annotations
 from enum import IntEnum
 
 import numpy as np
-
 from jobsim.agents import N_STATES, State, Workers
 from jobsim.kernels import code_counts, refresh_members, where_equal
 

@@ -15,9 +15,10 @@ quarter of the year before, hence the chaining by quarter.
 The elasticity, from the record (:func:`estimate_elasticity`)
 ------------------------------------------------------------
 China's new urban jobs ``N`` against real GDP growth ``g``, 2012–2020, first differences:
-``d ln N_t = c + e * d g_t`` (OLS, classical standard errors). ``e`` is the semi-elasticity of the gross flow of new
-urban jobs to one point of growth. A gross flow is not a stock: with separations unchanged
-by growth, one point of growth less removes ``e * N`` new jobs, which is the fall of
+``d ln N_t = c + e * d g_t`` (OLS, classical standard errors). ``e`` is the semi-elasticity of
+the gross flow
+of new urban jobs to one point of growth. A gross flow is not a stock: with separations
+unchanged by growth, one point of growth less removes ``e * N`` new jobs, which is the fall of
 employment; as a share of urban employment ``E`` that is ``e * N / E``. So the elasticity of
 desired employment to output is ``eta = e * 100 * N / E``, with ``N / E`` Hunan's own ratio
 (new urban jobs 2017 / urban employed 2017, both stated). Vintage: each year's growth as it
@@ -51,7 +52,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-
 from jobsim import data
 
 __all__ = ["Elasticity", "estimate_elasticity", "employment_output_elasticity",

@@ -27,7 +27,6 @@ capped at 1, with theta the segment's vacancies per searcher this month.
 from __future__ import annotations
 
 import numpy as np
-
 from jobsim.agents import Group, State
 from jobsim.flows import MonthContext, cover_ui, vacancy_slots
 from jobsim.ledger import Flow

@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from jobsim.errors import UserError
 from jobsim.tomlfile import read_toml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 __all__ = ["Parameter", "ParameterSet", "ParameterError", "DEFAULT_PARAMETERS", "SUM_TO_ONE",
            "value_problem"]

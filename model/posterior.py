@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-
 from jobsim.params import ParameterSet
 
 __all__ = ["meta_path", "load_meta", "sample_parameters"]

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from jobsim import data
 from jobsim.errors import OutputError
 

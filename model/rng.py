@@ -22,7 +22,6 @@ from enum import IntEnum
 from functools import lru_cache
 
 import numpy as np
-
 from jobsim.kernels import hash_below, hash_bits, hash_uniform
 from jobsim.sorting import stable_argsort
 

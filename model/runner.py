@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from jobsim import data
 from jobsim.agents import URBAN_EMPLOYMENT, State
 from jobsim.labour_market import LabourMarket
@@ -69,7 +68,9 @@ def participants_employed(model: LabourMarket, ids: np.ndarray) -> float:
 
 
 def gross_and_net(model: LabourMarket, cf: LabourMarket, instrument) -> tuple[float, float]:
-    """Gross: participants' total employment minus the same people's in the run without the
+    """Gross and net employment effects of one instrument.
+
+    Gross: participants' total employment minus the same people's in the run without the
     instrument (common random numbers keep agent identities); net: everyone's.
 
     Instruments without person-level participants (the refund, the fee cut) have no gross

@@ -43,12 +43,11 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import pandas as pd
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
 from jobsim.errors import UserError
 from jobsim.params import DEFAULT_PARAMETERS, ParameterError, ParameterSet, plain_message
 from jobsim.policies import GROUP_NAMES, INSTRUMENT_DEFAULTS, KINDS, InstrumentSettings
 from jobsim.tomlfile import TomlLines, read_toml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 __all__ = ["Scenario", "ScenarioError", "LoadedScenario", "load_scenario",
            "scenario_from_mapping", "check_scale", "MAX_BUDGET_YUAN", "MIN_AGENTS"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from jobsim.params import ParameterSet
 
 # Scales used in tests: ~2.7e4 agents at 2000 persons per agent (a month takes milliseconds).

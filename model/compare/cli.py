@@ -21,8 +21,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from jobsim.compare.comparison import Comparison, build_comparison
 from jobsim.compare.draws import macro_factors, parameter_draws
 from jobsim.compare.executors import Executor, check_executor_arguments, make_executor
@@ -36,6 +34,7 @@ from jobsim.results import (
     package_version,
 )
 from jobsim.scenario import LoadedScenario, ScenarioError, check_scale, load_scenario
+from tqdm.auto import tqdm
 
 __all__ = ["run_compare", "plan_tasks", "DEFAULT_ATTRIBUTION_REPLICATIONS"]
 

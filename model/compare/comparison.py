@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from jobsim.compare import plots, summarise
 from jobsim.compare.report import render_report
 from jobsim.compare.tasks import TaskResult

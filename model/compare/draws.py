@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from jobsim.scenario import LoadedScenario, ScenarioError
 
 __all__ = ["macro_factors", "parameter_draws"]

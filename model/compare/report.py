@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
 from jobsim.compare.plots import cjk_font
 
 __all__ = ["render_report", "scenario_question"]

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
 from jobsim.compare.tasks import TARGET_FRAME_COLUMNS, Task, TaskResult
 from jobsim.errors import OutputError
 from jobsim.results import atomic_write

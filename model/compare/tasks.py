@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from jobsim.runner import run_scenario
 from jobsim.scenario import LoadedScenario, ScenarioError, load_scenario
 

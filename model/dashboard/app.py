@@ -14,7 +14,6 @@ import threading
 
 import solara
 import solara.lab
-
 from jobsim.api import Scenario
 from jobsim.compare.executors import LocalExecutor
 from jobsim.dashboard.compute import Answer, evaluate, settings_from_env

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from jobsim.forecast.models import LEVELS, Spec, candidates, fit_model, model_names
 from jobsim.forecast.series import Series, publish
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from jobsim import data, macro
 from jobsim.forecast.models import _quiet
 

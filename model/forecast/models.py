@@ -41,7 +41,6 @@ from statsmodels.tsa.statespace.sarimax import SARIMAX
 from statsmodels.tsa.statespace.structural import UnobservedComponents
 from threadpoolctl import threadpool_limits
 
-
 __all__ = [
     "BENCHMARKS", "FAMILIES", "Fitted", "Spec", "StatsmodelsFit", "candidates", "fit_model",
     "fit_spec", "harmonics", "model_names", "uc_spec",

@@ -55,7 +55,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-
 from jobsim import macro
 from jobsim.data import DataError
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-
 from jobsim.forecast.backtest import choose, rolling_origin, score
 from jobsim.forecast.models import Fitted, Spec, candidates, fit_model, model_names
 from jobsim.forecast.series import Series, publish

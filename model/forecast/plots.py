@@ -12,11 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from jobsim.forecast.pipeline import SeriesForecast
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-
-from jobsim.forecast.pipeline import SeriesForecast
 
 __all__ = ["plot_forecast"]
 

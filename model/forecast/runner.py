@@ -28,7 +28,6 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
-
 from jobsim.forecast.backtest import SCORE_COLUMNS
 from jobsim.forecast.exog import exog_backtest, exog_summary
 from jobsim.forecast.pipeline import SeriesForecast, forecast_series

@@ -34,7 +34,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-
 from jobsim.data import (
     DataError,
     hunan_series,

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from jobsim.data import UNIT_FACTORS, DataError
 
 __all__ = ["SERIES", "Actuals", "SeriesInfo", "read_actuals", "empty_actuals"]

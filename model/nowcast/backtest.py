@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
 from jobsim.nowcast.history import cumulative_record
 from jobsim.nowcast.statistical import nowcast_cumulative
 

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from jobsim.nowcast.actuals import empty_actuals, read_actuals
 from jobsim.nowcast.core import NowcastResult, abm_rows, statistical_rows
 from jobsim.nowcast.ensemble import EnsembleSpec, run_ensemble

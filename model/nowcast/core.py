@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-
 from jobsim.nowcast.actuals import SERIES, Actuals
 from jobsim.nowcast.ensemble import (
     Ensemble,

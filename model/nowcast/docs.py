@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from jobsim.nowcast.actuals import read_actuals
 from jobsim.nowcast.backtest import backtest_points, render_markdown, summarise
 from jobsim.nowcast.core import NowcastResult, statistical_rows

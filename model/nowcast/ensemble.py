@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
 from jobsim.compare.cli import plan_tasks
 from jobsim.compare.executors import make_executor
 from jobsim.compare.tasks import TaskResult, run_one

@@ -16,7 +16,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-
 from jobsim import data
 
 __all__ = ["cumulative_record", "rate_record", "target", "last_data_year", "REGIONS"]

@@ -15,7 +15,6 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-
 from jobsim.compare import plots as cplots
 from jobsim.compare import report as creport
 from jobsim.nowcast.actuals import SERIES

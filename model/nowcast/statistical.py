@@ -39,9 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-
 from jobsim.nowcast.history import cumulative_record, rate_record
+from scipy import stats
 
 __all__ = ["Forecast", "pooled_profile", "interpolated", "pooled_scale", "remainder_history",
            "nowcast_cumulative",

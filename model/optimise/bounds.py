@@ -30,9 +30,8 @@ import re
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
 from jobsim.scenario import ScenarioError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 __all__ = ["Bounds", "InstrumentBounds", "Futures", "Search", "load_bounds", "DEFAULT_BOUNDS"]
 

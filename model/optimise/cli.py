@@ -32,8 +32,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
-
 from jobsim.compare.executors import make_executor
 from jobsim.compare.tasks import scenario_hash
 from jobsim.optimise import plots
@@ -47,6 +45,7 @@ from jobsim.optimise.space import Mix, Space, build_space
 from jobsim.policies import KINDS
 from jobsim.results import atomic_dir, atomic_write, git_commit, package_version
 from jobsim.scenario import ScenarioError, load_scenario
+from tqdm.auto import tqdm
 
 __all__ = ["run_optimise", "OptimiseResult", "DEFAULT_EVALUATIONS"]
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
 from jobsim.compare.draws import macro_factors, parameter_draws
 from jobsim.compare.tasks import scenario_hash
 from jobsim.optimise.space import Mix, Space
@@ -169,9 +168,12 @@ def mix_key(space: Space, mix: Mix, digest: str, futures: str, scale: float, cod
 
 
 def code_hash() -> str:
-    """Hash of everything that can change a stored mix's numbers: the compare store's
+    """Hash of everything that can change a stored mix's numbers.
+
+    Hash of everything that can change a stored mix's numbers: the compare store's
     :func:`jobsim.compare.tasks.source_hash` (every file of ``model/``, no exception list, and
-    the numeric libraries' versions), so a forgotten file can never let a stale mix be reused."""
+    the numeric libraries' versions), so a forgotten file can never let a stale mix be reused.
+    """
     from jobsim.compare.tasks import source_hash
 
     return source_hash()

@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import tomli_w
-
 from jobsim.optimise.space import Mix, Space
 
 __all__ = ["recommend", "recommended_toml", "RULE", "mix_of_row"]

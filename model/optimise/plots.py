@@ -12,7 +12,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-
 from jobsim.compare import plots as cplots  # noqa: E402
 
 __all__ = ["front_chart", "funding_chart"]

@@ -11,7 +11,6 @@ import math
 from typing import Any
 
 import pandas as pd
-
 from jobsim.compare import report as creport
 
 __all__ = ["render_section", "render_page"]

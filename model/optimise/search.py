@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from jobsim.compare.executors import Executor
 from jobsim.optimise.evaluate import OUTCOMES, Future, MixRun, futures_key, mix_key, run_mix, stack
 from jobsim.optimise.objectives import minimised, objectives

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
 from jobsim.optimise.bounds import Bounds
 from jobsim.scenario import LoadedScenario, ScenarioError
 

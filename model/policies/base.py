@@ -29,7 +29,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-
 from jobsim.agents import Group, State, Workers
 from jobsim.flows import MonthContext
 from jobsim.params import ParameterSet
@@ -173,8 +172,11 @@ class Instrument:
 
     def admit(self, ctx: MonthContext, t: int, candidates: np.ndarray,
               cost_per_person: float, take_up: float | None = None) -> np.ndarray:
-        """Draw applicants by take-up (the instrument's, or ``take_up``), admit in random
-        order while the budget lasts."""
+        """Draw applicants by take-up and admit them while the budget lasts.
+
+        Draw applicants by take-up (the instrument's, or ``take_up``), admit in random
+        order while the budget lasts.
+        """
         if not self.active(t) or candidates.size == 0:
             return candidates[:0]
         w = ctx.workers

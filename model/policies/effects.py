@@ -17,9 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
-
 from jobsim.params import ParameterSet
+from scipy.optimize import brentq
 
 __all__ = ["BaseRates", "employment_gap_pp", "solve_phases"]
 
@@ -38,8 +37,11 @@ class BaseRates:
 
     @classmethod
     def from_params(cls, p: ParameterSet, lf_entry: float) -> BaseRates:
-        """Base hazards from the parameter set; ``lf_entry`` is the model's labour-force entry
-        hazard, solved at initialisation so that entry balances exit (model/population.py)."""
+        """Base hazards from the parameter set.
+
+        Base hazards from the parameter set; ``lf_entry`` is the model's labour-force entry
+        hazard, solved at initialisation so that entry balances exit (model/population.py).
+        """
         # The matching rate the model's own matching function gives at the initial tightness:
         # A * theta^(1 - alpha), so a calibrated efficiency carries through.
         f_match = float(p["matching.efficiency"]) * float(p["matching.initial_tightness"]) ** (

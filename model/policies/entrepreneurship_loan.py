@@ -14,7 +14,6 @@ tests hold jobs created and survival to the evidence. Cost per loan: ``unit_cost
 from __future__ import annotations
 
 import numpy as np
-
 from jobsim.agents import State
 from jobsim.flows import MonthContext, leave_firm, start_businesses, to_unemployed
 from jobsim.kernels import in_counted_firms

@@ -8,7 +8,6 @@ are additional entrants. Effect sizes are assumptions: the evidence file has non
 from __future__ import annotations
 
 import numpy as np
-
 from jobsim.agents import State
 from jobsim.flows import MonthContext
 from jobsim.ledger import Flow

@@ -20,12 +20,11 @@ Two channels:
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import brentq
-
 from jobsim.agents import State
 from jobsim.flows import MonthContext
 from jobsim.policies.base import Instrument, scale_firms, scale_workers, searchers
 from jobsim.policies.effects import employment_gap_pp
+from scipy.optimize import brentq
 
 SUBSIDY_MONTHS = 12  # the subsidy's cost relief is spread over the hire's first year
 EVIDENCE_HORIZON = 24  # the gross effect's horizon (1-2 years)

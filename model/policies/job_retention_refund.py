@@ -24,7 +24,6 @@ So the refund's effect grows with the downturn: it acts on layoffs that only a d
 from __future__ import annotations
 
 import numpy as np
-
 from jobsim.agents import SizeClass, State
 from jobsim.flows import MonthContext
 from jobsim.policies.base import Instrument, scale_firms

@@ -18,13 +18,12 @@ stock after ``flows.public_post_duration_months`` leaves them alone, whatever th
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import brentq
-
 from jobsim.agents import State
 from jobsim.flows import MonthContext, to_unemployed
 from jobsim.ledger import Flow
 from jobsim.policies.base import Instrument, scale_workers, searchers
 from jobsim.policies.effects import employment_gap_pp
+from scipy.optimize import brentq
 
 AFTER_EXIT_BOUNDS = (0.1, 20.0)  # search weight after exit: from scarring to strong catch-up
 
@@ -46,9 +45,12 @@ class PublicWelfarePosts(Instrument):
         self._after: dict[int, float] = {}  # after-exit search weight of each cohort
 
     def _after_exit(self, entry: int) -> float:
-        """The after-exit weight, solved at exit on the matching rates since the cohort's entry
+        """The after-exit weight, solved at exit.
+
+        The after-exit weight, solved at exit on the matching rates since the cohort's entry
         (then the latest): the market a cohort leaves its posts into is not the one its
-        comparison group searched in when it started."""
+        comparison group searched in when it started.
+        """
         target = float(self.settings.values["effect_pp_after_exit"])
         path = self._rates[entry:] or [self.rates.f_match]
 

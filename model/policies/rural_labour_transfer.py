@@ -16,7 +16,6 @@ employment effects beside the urban ones.
 from __future__ import annotations
 
 import numpy as np
-
 from jobsim.agents import Group, State
 from jobsim.flows import MONTHS_PER_YEAR, MonthContext, cover_ui, hire_into_vacancies
 from jobsim.kernels import in_state_below_age

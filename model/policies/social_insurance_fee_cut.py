@@ -13,7 +13,6 @@ jobs that exist anyway: its deadweight is everything but the few jobs the elasti
 from __future__ import annotations
 
 import numpy as np
-
 from jobsim.flows import MonthContext
 from jobsim.policies.base import Instrument, scale_firms
 

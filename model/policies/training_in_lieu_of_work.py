@@ -16,7 +16,6 @@ keep and train, for ``duration_months``. Two effects:
 from __future__ import annotations
 
 import numpy as np
-
 from jobsim.agents import SizeClass, State
 from jobsim.flows import MonthContext
 from jobsim.kernels import in_counted_firms

@@ -21,7 +21,6 @@ yuan an hour), not on employment.
 from __future__ import annotations
 
 import numpy as np
-
 from jobsim.agents import State
 from jobsim.flows import MONTHS_PER_YEAR, MonthContext, cover_ui, hire_into_vacancies, to_unemployed
 from jobsim.kernels import in_state_below_age

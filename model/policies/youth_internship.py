@@ -13,7 +13,6 @@ made a graduate), and only searchers whose segment has a live host firm are admi
 from __future__ import annotations
 
 import numpy as np
-
 from jobsim.agents import State
 from jobsim.flows import MonthContext, cover_ui, to_unemployed
 from jobsim.ledger import Flow

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 from hostile import BASE, ROOT, cli, set_value, snapshot, user_folder  # noqa: F401
-
 from jobsim.compare.store import TaskStore
 from jobsim.results import MARKER
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import mesa
 import pytest
-
 from jobsim.batch import REPORTERS, DemandPath, PlanModel
 from jobsim.scenario import load_scenario
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from jobsim.api import HEADLINE_OUTCOMES, ema_model
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from jobsim.api import Comparison, Results, Scenario, compare, run
 from jobsim.compare import run_compare
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-import pytest
-
 import jobsim as jobsim_package
+import pytest
 from jobsim.api import Scenario
 from jobsim.scenario import ScenarioError, load_scenario
 

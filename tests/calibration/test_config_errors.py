@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
+from jobsim import data
 from jobsim.calibration.cli import run_calibrate
 from jobsim.calibration.config import CalibrationConfigError, load_config
 from jobsim.calibration.targets import build_targets
-from jobsim import data
 
 
 def _error(path: Path) -> str:

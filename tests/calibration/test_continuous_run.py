@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.optimize import minimize_scalar
-
 from jobsim.calibration.config import load_config
 from jobsim.calibration.objective import Problem
 from jobsim.calibration.simulate import _params, extract, make_spec, run_path
 from jobsim.calibration.targets import build_targets
+from scipy.optimize import minimize_scalar
 
 
 def test_targets_are_read_off_one_continuous_run(make_tiny):

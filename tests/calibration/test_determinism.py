@@ -6,7 +6,6 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
 from jobsim.calibration.config import load_config
 from jobsim.calibration.evaluator import CheckpointWarning, Evaluator
 from jobsim.calibration.simulate import make_spec

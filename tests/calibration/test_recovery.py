@@ -10,7 +10,6 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
 from jobsim.calibration.config import load_config
 from jobsim.calibration.evaluator import Evaluator
 from jobsim.calibration.fitted import load_meta, sample_parameters

@@ -7,7 +7,6 @@ import shutil
 
 import pytest
 from conftest import SCENARIOS, TINY
-
 from jobsim.compare.cli import plan_tasks
 from jobsim.compare.tasks import run_one
 from jobsim.params import DEFAULT_PARAMETERS

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from conftest import SCENARIOS, TINY, compare
-
 from jobsim.cli import main
 from jobsim.compare.executors import make_executor
 from jobsim.scenario import ScenarioError

@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pandas as pd
 from conftest import ATTRIBUTION, REPLICATIONS, compare
-
 from jobsim.compare.store import frame_from_json, frame_to_json
 from jobsim.compare.summarise import ATTRIBUTION_COLUMNS, TARGET_COLUMNS
 

@@ -8,10 +8,9 @@ import subprocess
 import sys
 import time
 
+import jobsim.compare.cli as compare_cli
 import pytest
 from conftest import ROOT, TINY, compare
-
-import jobsim.compare.cli as compare_cli
 
 
 def test_error_midway_leaves_no_output_and_keeps_finished_work(tmp_path, monkeypatch):

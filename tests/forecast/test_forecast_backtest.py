@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from jobsim.forecast.backtest import choose, mase_scale, origins, score
 from jobsim.forecast.models import Naive, SeasonalNaive, Spec, fit_model
 from jobsim.forecast.pipeline import forecast_series

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from jobsim import macro
 from jobsim.forecast.paths import demand_path, macro_path, seasonal_unemployment, with_shock
 

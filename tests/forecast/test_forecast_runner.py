@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import shutil
 
+import jobsim.data
+import jobsim.forecast.runner as runner
 import numpy as np
 import pandas as pd
 import pytest
-
-import jobsim.data
-import jobsim.forecast.runner as runner
 from jobsim.data import DATA_DIR, DataError
 from jobsim.forecast.runner import run_forecast
 from jobsim.forecast.series import SERIES, load_series

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from jobsim.data import DATA_DIR, DataError
 from jobsim.forecast.series import SERIES, load_all, load_series, publish
 

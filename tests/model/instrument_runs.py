@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from jobsim.agents import URBAN_EMPLOYMENT
 from jobsim.labour_market import LabourMarket
 from jobsim.scenario import LoadedScenario, load_scenario
@@ -62,7 +61,8 @@ def model_of(loaded: LoadedScenario, *, evaluate: bool = False, replicate: int =
 def employment_gap(model: LabourMarket, horizons: tuple[int, ...]
                    ) -> dict[int, tuple[float, float]]:
     """Run the model; participants' minus controls' employment (pp, with its standard error)
-    ``h`` months after entry, pooled over cohorts."""
+    ``h`` months after entry, pooled over cohorts.
+    """
     inst = model.instruments[0]
     tallies: dict[int, np.ndarray] = {h: np.zeros(4) for h in horizons}
     while model.month_index < model.horizon:

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from jobsim.cli import main
 from jobsim.data import DataError, load_table
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
-
-from jobsim.calibration import recording_share
 from jobsim import data
+from jobsim.calibration import recording_share
 from jobsim.data import DataError
 from jobsim.params import ParameterSet
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from mesa.batchrunner import batch_run
-
 from jobsim.cli import main
 from jobsim.labour_market import LabourMarket
+from mesa.batchrunner import batch_run
 
 
 def test_same_seed_identical_csv_other_seed_different(tmp_path):

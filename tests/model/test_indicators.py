@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from jobsim.agents import N_STATES, State, Workers
 from jobsim.indicators import measure
 from jobsim.ledger import Flow, Ledger

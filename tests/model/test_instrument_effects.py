@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from jobsim.agents import State
 from jobsim.labour_market import LabourMarket
 from jobsim.params import ParameterSet
@@ -55,7 +54,8 @@ def test_vocational_training_card_kluve_weber_2018(tmp_path, parameters):
     """CKW 2018: +1 pp (-1, +3) within a year, +5 pp (+2, +9) at 1-2 years. The evaluations
     are of unemployed participants: the test takes the mix with the most unemployed trainees
     that the settings' declared ranges allow (60%); the employed and rural trainees in it can
-    only dilute the gap."""
+    only dilute the gap.
+    """
     loaded = scenario(tmp_path, {"vocational_training": {
         "budget_yuan": 1e12, "take_up": TAKE_UP, "months": FIRST_MONTH,
         "settings": {"share_employed": 0.3, "share_rural": 0.1}}}, months=25, ppa=40,
@@ -87,7 +87,8 @@ def test_hiring_subsidy_gross_effect(tmp_path, parameters):
 
 def test_public_welfare_posts_after_exit(tmp_path, parameters):
     """CKW: public employment programmes, effect after exit 0 pp (-3, +1). Posts last 12
-    months, so 24 months after entry is 12 months after exit."""
+    months, so 24 months after entry is 12 months after exit.
+    """
     loaded = scenario(tmp_path, {"public_welfare_posts": {
         "budget_yuan": 1e12, "take_up": TAKE_UP, "eligible_groups": ["everyone"],
         "months": FIRST_MONTH}}, months=25, ppa=40, parameters=parameters)
@@ -111,7 +112,8 @@ def test_youth_internship_retention(tmp_path, parameters):
 def test_entrepreneurship_loans_jobs_and_survival(tmp_path, parameters):
     """Administrative tallies: 2.7 (2.4, 3.2) jobs created per supported founder, founder
     included (the founder plus the start-up's hires in its first year);
-    Caliendo & Kritikos 2010: 0.70 (0.6, 0.8) of supported start-ups survive 30 months."""
+    Caliendo & Kritikos 2010: 0.70 (0.6, 0.8) of supported start-ups survive 30 months.
+    """
     loaded = scenario(tmp_path, {"entrepreneurship_loan": {
         "budget_yuan": 1e12, "take_up": 0.05, "months": ["2021-01", "2021-01"]}},
         months=31, ppa=100, parameters=parameters)
@@ -132,7 +134,8 @@ def test_entrepreneurship_loans_jobs_and_survival(tmp_path, parameters):
 
 def test_training_in_lieu_of_work_prevents_separations(tmp_path, parameters):
     """Hiring-subsidy net share 0.25 (0.10, 0.50) applied to retention: while subsidised,
-    participants separate at (1 - net share) of the controls' rate."""
+    participants separate at (1 - net share) of the controls' rate.
+    """
     loaded = scenario(tmp_path, {"training_in_lieu_of_work": {
         "budget_yuan": 1e12, "take_up": 0.3, "eligible_groups": ["everyone"],
         "months": ["2021-01", "2021-01"]}}, months=6, ppa=100, parameters=parameters)
@@ -156,7 +159,8 @@ def test_training_in_lieu_of_work_prevents_separations(tmp_path, parameters):
 def test_job_retention_refund_jobs_saved(tmp_path, parameters):
     """Hijzen & Martin 2013 and the near-unconditional design: 0.02 (0, 0.10) jobs saved per
     covered worker-year outside a recession. Measured as urban employment over the year
-    against the same run without refunds, under flat demand, per covered worker."""
+    against the same run without refunds, under flat demand, per covered worker.
+    """
     with_refund = scenario(tmp_path, {"job_retention_refund": {"budget_yuan": 1e12}},
                            months=12, ppa=200, parameters=parameters)
     without = scenario(tmp_path, {"job_retention_refund": {"budget_yuan": 0.0}},
@@ -178,7 +182,8 @@ def test_job_retention_refund_holds_demand_layoffs_in_a_downturn(tmp_path):
     a downturn makes and normal times hardly do (Balleer et al. 2016 against Hijzen & Martin
     2013). Under a 10 percent fall in demand, covered firms hold demand layoffs (many times
     what they hold under flat demand). The size of the employment effect is measured in
-    docs/effects.md (jobsim effects)."""
+    docs/effects.md (jobsim effects).
+    """
     held, layoffs = {}, {}
     for name, path in (("flat", [1.0] * 6), ("shock", [1.0, 0.9, 0.9, 0.95, 1.0, 1.0])):
         runs = []
@@ -203,7 +208,8 @@ def test_job_retention_refund_holds_demand_layoffs_in_a_downturn(tmp_path):
                                   "flexible_employment_support"])
 def test_instruments_without_evidence_move_the_right_way(kind, tmp_path, parameters):
     """evidence_priors.md has no effect size for these: their sizes are assumptions
-    (docs/assumptions.md). The test holds only the direction of their intended outcome."""
+    (docs/assumptions.md). The test holds only the direction of their intended outcome.
+    """
     on = scenario(tmp_path, {kind: {"budget_yuan": 1e12}}, months=12, ppa=500,
                   parameters=parameters)
     off = scenario(tmp_path, {kind: {"budget_yuan": 0.0}}, months=12, ppa=500,

@@ -1,6 +1,7 @@
 """Instruments compose and act in a fixed order: the order of the ``[instruments.*]`` tables in a
 scenario file changes nothing. Every shipped scenario is written out with its instrument tables
-shuffled and must give a byte-identical ``monthly.csv`` (and the same attribution)."""
+shuffled and must give a byte-identical ``monthly.csv`` (and the same attribution).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import random
 from pathlib import Path
 
 import tomli_w
-
 from jobsim.runner import run_scenario
 from jobsim.scenario import load_scenario
 

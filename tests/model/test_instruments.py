@@ -1,12 +1,12 @@
 """Instruments: zero budget is the baseline bit for bit; budgets, windows and eligibility hold;
-more money never buys less employment."""
+more money never buys less employment.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-
 from jobsim.agents import State
 from jobsim.policies import GROUP_NAMES, KINDS
 from jobsim.scenario import load_scenario
@@ -126,7 +126,8 @@ def test_more_budget_never_gives_fewer_expected_jobs(kind, budget, extra, strict
     """Expected jobs — urban employment averaged over the horizon (person-months of work), or
     at its end where the evidence says effects come late — are non-decreasing in the budget
     (0, B, 2B): paired over replicates (common random numbers), the mean difference is never
-    below zero by more than three standard errors, and 2B employs more than nothing."""
+    below zero by more than three standard errors, and 2B employs more than nothing.
+    """
     ends = []
     for b in (0.0, budget, 2 * budget):
         loaded = scenario(tmp_path, {kind: {"budget_yuan": b, **extra}}, months=months, ppa=1000)

@@ -13,7 +13,6 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
 from jobsim import kernels as k
 from jobsim.agents import N_STATES, State
 from jobsim.labour_market import LabourMarket
@@ -198,7 +197,8 @@ def test_stable_argsort(rng):
 
 def test_ledger_lists_follow_every_move():
     """With every instrument of the 2021 plan moving people, each state's list kept by the
-    ledger equals a scan of all agents after every month."""
+    ledger equals a scan of all agents after every month.
+    """
     loaded = load_scenario(ROOT / "scenarios" / "plan_2021.toml")
     run = loaded.spec.scenario
     model = LabourMarket(params=loaded.params, start=run.start, months=run.months,

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from jobsim.agents import State
 from jobsim.labour_market import LabourMarket
 from jobsim.ledger import LedgerError

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from jobsim.labour_market import LabourMarket
 
 SCALE = 2000.0

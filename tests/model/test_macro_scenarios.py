@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from jobsim.runner import simulate
 from jobsim.scenario import load_scenario
 

@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from jobsim.labour_market import LabourMarket
 from jobsim.params import DEFAULT_PARAMETERS, ParameterSet
 from jobsim.policies import INSTRUMENT_DEFAULTS, KINDS
@@ -54,7 +53,8 @@ AGE_SHARES = ("population.share_under_16", "population.share_16_59", "population
 
 def _perturbed(value, unit: str, factor: float = 0.5, declared_range=None):
     """A clearly different admissible value (inside a declared range, shares still summing
-    to 1)."""
+    to 1).
+    """
     if isinstance(value, bool):
         return not value
     if isinstance(value, list):

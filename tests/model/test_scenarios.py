@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from jobsim.cli import main
 from jobsim.scenario import ScenarioError, load_scenario
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.optimize import brentq
-
 from jobsim.agents import URBAN_EMPLOYMENT, State
 from jobsim.labour_market import LabourMarket
 from jobsim.matching import matches
+from scipy.optimize import brentq
 
 
 def _analytic_unemployed(model: LabourMarket) -> tuple[float, float]:

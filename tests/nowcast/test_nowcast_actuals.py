@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from jobsim.cli import main
 from jobsim.nowcast.backtest import record_actuals
 

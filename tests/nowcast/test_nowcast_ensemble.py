@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from jobsim.compare.tasks import TaskResult
 from jobsim.nowcast.actuals import read_actuals
 from jobsim.nowcast.core import NowcastResult, abm_rows

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from jobsim.nowcast.backtest import backtest_points, summarise
 from jobsim.nowcast.history import cumulative_record
 from jobsim.nowcast.statistical import nowcast_cumulative, pooled_scale, remainder_history

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from jobsim.optimise.evaluate import OUTCOMES
 from jobsim.optimise.objectives import NO_COST, minimised, non_dominated, objectives
 

@@ -8,13 +8,12 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-from optimise_helpers import BASELINE, PLAN, PLAN_TOTAL, TINY, optimise
-
 from jobsim.cli import main
 from jobsim.optimise.evaluate import MixRun, make_futures, run_mix, with_mix
 from jobsim.optimise.objectives import minimised
 from jobsim.runner import run_scenario
 from jobsim.scenario import load_scenario
+from optimise_helpers import BASELINE, PLAN, PLAN_TOTAL, TINY, optimise
 
 
 def _budgets(table: pd.DataFrame) -> pd.DataFrame:

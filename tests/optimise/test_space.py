@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from optimise_helpers import PLAN, PLAN_TOTAL
-
 from jobsim.optimise.bounds import Bounds, InstrumentBounds
 from jobsim.optimise.space import build_space
 from jobsim.scenario import ScenarioError, load_scenario
+from optimise_helpers import PLAN, PLAN_TOTAL
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from jobsim.calibration.validate import COLUMNS, Options, restricted, run_validate
 
 CONFIG = """
