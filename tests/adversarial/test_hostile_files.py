@@ -134,6 +134,7 @@ PARAMETER_CASES: dict[str, tuple[str, str, str | None, str]] = {
     "param_text": ("flows.separation_rate", "value", '"0.02"', "flows.separation_rate"),
     "param_nan": ("flows.separation_rate", "value", "nan", "flows.separation_rate"),
     "param_inf": ("matching.efficiency", "value", "inf", "matching.efficiency"),
+    "param_absurd_efficiency": ("matching.efficiency", "value", "1e6", "matching.efficiency"),
     "param_bool": ("flows.separation_rate", "value", "true", "flows.separation_rate"),
     "param_share_above_one": ("population.share_female", "value", "1.5",
                               "population.share_female"),
