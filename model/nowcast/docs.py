@@ -88,7 +88,8 @@ def render_page() -> str:
             f"{r['lo80']:.2f}–{r['hi80']:.2f}%, 95% {r['lo95']:.2f}–{r['hi95']:.2f}%; "
             f"P(average ≤ {r['target']:g}%) = {r['prob_target_met']:.0%}. The record: "
             f"{avg2020:g}% ({'inside' if inside else 'outside'} the 80% interval). A local "
-            f"level carries April's 6.0% forward; it cannot know of the second-half recovery.\n")
+            f"level carries the last observed month's rate forward; it cannot know of the "
+            f"second-half recovery.\n")
     p620 = nat[(nat["year"] == 2020) & (nat["m"] == 6)].iloc[0]
     in80 = jobs["lo80"] <= record <= jobs["hi80"]
     in95 = jobs["lo95"] <= record <= jobs["hi95"]
