@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from jobsim.compare.comparison import Comparison, build_comparison
-from jobsim.compare.draws import macro_factors, parameter_draws
+from jobsim.compare.draws import replicate_inputs
 from jobsim.compare.executors import Executor, check_executor_arguments, make_executor
 from jobsim.compare.store import TaskStore
 from jobsim.compare.tasks import Task, TaskResult, run_one, scenario_hash, source_hash, task_cost
@@ -80,14 +80,8 @@ def plan_tasks(loaded: list[LoadedScenario], replications: int, *, seed: int | N
         s_seed = run.seed if seed is None else int(seed)
         scale = float(run.persons_per_agent if persons_per_agent is None else persons_per_agent)
         digest = scenario_hash(ls)
-        # Resolved here, once: workers never fit the forecast a scenario's path may come from.
-        own = tuple(ls.demand_path())
-        demand = [own] * replications
-        if macro_draws:
-            demand = [tuple(d * f for d, f in zip(own, factors))
-                      for factors in macro_factors(ls, replications, s_seed)]
-        params = ([()] * replications if fitted is None
-                  else parameter_draws(ls, fitted, replications, s_seed))
+        demand, params = replicate_inputs(ls, replications, s_seed, macro=macro_draws,
+                                          fitted=fitted)
         has_levers = task_cost(ls, True) > 1
         for r in range(replications):
             tasks.append(Task(

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from jobsim.scenario import LoadedScenario, ScenarioError
 
-__all__ = ["macro_factors", "parameter_draws"]
+__all__ = ["macro_factors", "parameter_draws", "replicate_inputs"]
 
 #: Spawn key that separates the ensemble's macro and parameter draws from the model's streams.
 _MACRO_KEY, _PARAMETER_KEY = 0x4D41, 0x5041
@@ -73,3 +73,22 @@ def parameter_draws(loaded: LoadedScenario, fitted: Path, replications: int, see
         raise ScenarioError(f"{fitted}: cannot draw parameters from it: {exc}") from exc
     paths = sorted({p["path"] for p in meta["parameters"]} - set(loaded.spec.overrides))
     return [tuple((p, s[p]) for p in paths) for s in sets]
+
+
+def replicate_inputs(loaded: LoadedScenario, replications: int, seed: int, *, macro: bool,
+                     fitted: Path | None) -> tuple[list[tuple[float, ...]],
+                                                   list[tuple[tuple[str, Any], ...]]]:
+    """Each replicate's demand path and parameter overrides (what makes its future).
+
+    Resolved in the main process, once: workers never fit the forecast a scenario's path may
+    come from. Without macro draws every replicate has the scenario's own path; without a
+    fitted file, no parameter overrides.
+    """
+    own = tuple(loaded.demand_path())
+    demand = [own] * replications
+    if macro:
+        demand = [tuple(d * f for d, f in zip(own, factors))
+                  for factors in macro_factors(loaded, replications, seed)]
+    params = ([()] * replications if fitted is None
+              else parameter_draws(loaded, fitted, replications, seed))
+    return demand, params

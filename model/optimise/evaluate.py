@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from jobsim.compare.draws import macro_factors, parameter_draws
+from jobsim.compare.draws import replicate_inputs
 from jobsim.compare.tasks import scenario_hash
 from jobsim.optimise.space import Mix, Space
 from jobsim.runner import run_scenario
@@ -49,13 +49,7 @@ class Future:
 def make_futures(loaded: LoadedScenario, n: int, seed: int, *, macro: bool,
                  parameter_file: Any | None) -> list[Future]:
     """The ``n`` futures of ``seed``: replicates 0..n-1 with their macro and parameter draws."""
-    own = tuple(loaded.demand_path())
-    demand = [own] * n
-    if macro:
-        demand = [tuple(d * f for d, f in zip(own, factors))
-                  for factors in macro_factors(loaded, n, seed)]
-    params = ([()] * n if parameter_file is None
-              else parameter_draws(loaded, parameter_file, n, seed))
+    demand, params = replicate_inputs(loaded, n, seed, macro=macro, fitted=parameter_file)
     return [Future(seed=seed, replicate=r, demand=demand[r], parameter_overrides=params[r])
             for r in range(n)]
 
