@@ -35,7 +35,7 @@ __all__ = ["MonthContext", "Effects", "hire_into_vacancies", "vacancy_slots", "c
            "bernoulli_mask", "RETIRING", "demography", "firm_turnover", "separations",
            "rural_moves", "participation", "self_and_flexible_entry", "public_posts",
            "firm_demand", "demand_layoffs", "hiring_climate", "displace",
-           "leave_firm", "to_unemployed"]
+           "leave_firm", "to_unemployed", "working_age_rural"]
 
 MONTHS_PER_YEAR = 12
 ELDERLY_AGE = 60  # NBS age band boundary used by the data (16-59 / 60+)
@@ -437,18 +437,31 @@ def public_posts(ctx: MonthContext) -> None:
     w.registered[take] = False
 
 
+def working_age_rural(ctx: MonthContext, key: np.uint32 | None = None,
+                      threshold: np.uint32 = np.uint32(0)) -> np.ndarray:
+    """Rural workers below the statutory retirement age of their sex, ascending.
+
+    With ``key``, only those whose counter-based draw under it is below ``threshold`` (one
+    compiled pass over all agents: rural work is too large a state to keep a list of).
+    """
+    w, p = ctx.workers, ctx.params
+    n = w.n_used
+    args = (w.state[:n], State.RURAL_WORK.value, w.age_months[:n], w.female[:n],
+            p["population.retirement_age_female"] * MONTHS_PER_YEAR,
+            p["population.retirement_age_male"] * MONTHS_PER_YEAR)
+    if key is None:
+        return in_state_below_age(*args)
+    return in_state_below_age(*args, True, key, threshold)
+
+
 def rural_moves(ctx: MonthContext) -> None:
     """Rural workers below retirement age start off-farm search; migrants return home."""
     if ctx.stripped:
         return
     w, p, d, t = ctx.workers, ctx.params, ctx.draws, ctx.t
     members = ctx.ledger.members
-    n = w.n_used
-    movers = in_state_below_age(
-        w.state[:n], State.RURAL_WORK.value, w.age_months[:n], w.female[:n],
-        p["population.retirement_age_female"] * MONTHS_PER_YEAR,
-        p["population.retirement_age_male"] * MONTHS_PER_YEAR,
-        True, d.key(Purpose.RURAL_TRANSFER, t),
+    movers = working_age_rural(
+        ctx, d.key(Purpose.RURAL_TRANSFER, t),
         # Migrants move when urban jobs are to be had (Harris-Todaro): the transfer hazard
         # follows the hiring climate, so urbanisation slows when urban labour demand does.
         d.threshold(min(p["rural.transfer_rate"] * ctx.climate, 1.0)))

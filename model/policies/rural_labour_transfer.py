@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 from jobsim.agents import Group, State
-from jobsim.flows import MONTHS_PER_YEAR, MonthContext, cover_ui, hire_into_vacancies
-from jobsim.kernels import in_state_below_age
+from jobsim.flows import MonthContext, cover_ui, hire_into_vacancies, working_age_rural
 from jobsim.ledger import Flow
 from jobsim.policies.base import Instrument
 
@@ -36,12 +35,8 @@ class RuralLabourTransfer(Instrument):
     def before_matching(self, ctx: MonthContext, t: int) -> None:
         if not self.active(t):
             return
-        w, p = ctx.workers, self.params
-        n = w.n_used
-        rural = in_state_below_age(w.state[:n], State.RURAL_WORK.value, w.age_months[:n],
-                                   w.female[:n],
-                                   p["population.retirement_age_female"] * MONTHS_PER_YEAR,
-                                   p["population.retirement_age_male"] * MONTHS_PER_YEAR)
+        w = ctx.workers
+        rural = working_age_rural(ctx)
         unemployed = ctx.ledger.members(State.UNEMPLOYED)
         movers_now = unemployed[(w.spell[unemployed] == 0) & w.transfer_pending[unemployed]]
         joined = self.admit(ctx, t, self.eligible(w, rural),

@@ -22,8 +22,13 @@ from __future__ import annotations
 
 import numpy as np
 from jobsim.agents import State
-from jobsim.flows import MONTHS_PER_YEAR, MonthContext, cover_ui, hire_into_vacancies, to_unemployed
-from jobsim.kernels import in_state_below_age
+from jobsim.flows import (
+    MonthContext,
+    cover_ui,
+    hire_into_vacancies,
+    to_unemployed,
+    working_age_rural,
+)
 from jobsim.ledger import Flow
 from jobsim.policies.base import Instrument, scale_workers, searchers
 from jobsim.policies.effects import solve_phases
@@ -71,12 +76,8 @@ class VocationalTraining(Instrument):
                 ctx.new_hires.append(hired)
 
     def _pools(self, ctx: MonthContext) -> dict[str, np.ndarray]:
-        w, p = ctx.workers, ctx.params
-        n = w.n_used
-        rural = in_state_below_age(w.state[:n], State.RURAL_WORK.value, w.age_months[:n],
-                                   w.female[:n],
-                                   p["population.retirement_age_female"] * MONTHS_PER_YEAR,
-                                   p["population.retirement_age_male"] * MONTHS_PER_YEAR)
+        w = ctx.workers
+        rural = working_age_rural(ctx)
         return {"unemployed": self.eligible(w, searchers(ctx)),
                 "employed": self.eligible(w, ctx.ledger.members(State.EMPLOYED)),
                 "rural": self.eligible(w, rural)}
