@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 from jobsim.agents import URBAN_EMPLOYMENT
 from jobsim.calibration.config import RECORDING_SHARE, LoadedConfig
-from jobsim.calibration.demand import demand_path
+from jobsim.calibration.demand import ELASTICITY, demand_path, output_gap_path
 from jobsim.calibration.targets import Moment
 from jobsim.labour_market import LabourMarket
 from jobsim.params import ParameterSet
 
 __all__ = ["Extractor", "SimSpec", "make_spec", "simulate_replicate", "simulate_monthly",
-           "overrides_for", "run_path", "extract"]
+           "overrides_for", "run_path", "extract", "demand_of"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,9 @@ class SimSpec:
     start: str  # first simulated month, YYYY-MM
     demand: tuple[float, ...]  # labour-demand index of every simulated month
     extract: tuple[Extractor, ...]
+    #: Log output gap of every month (NaN: the month keeps ``demand``); when given, the
+    #: demand of a month is exp(eta x gap) at the candidate's employment-output elasticity.
+    output_gap: tuple[float, ...] = ()
 
     @property
     def n_moments(self) -> int:
@@ -101,6 +104,7 @@ def make_spec(cfg: LoadedConfig, moments: list[Moment], persons_per_agent: float
     first = pd.Period(sim.start, freq="M")
     months = (pd.Period(sim.end, freq="M") - first).n + 1
     path = tuple(demand) if demand is not None else demand_path(cfg, first, months)
+    gap = output_gap_path(cfg, first, months) if demand is None else ()
     if len(path) != months:
         raise ValueError(f"demand path has {len(path)} months, the run {months}")
     # Spin-up: the run starts earlier at reference demand (1.0) so that the undated initial
@@ -108,6 +112,8 @@ def make_spec(cfg: LoadedConfig, moments: list[Moment], persons_per_agent: float
     spin = sim.spin_up_months
     start = first - spin
     path = (1.0,) * spin + path
+    if gap:
+        gap = (float("nan"),) * spin + gap
     months += spin
     extract = []
     for m in moments:
@@ -139,7 +145,8 @@ def make_spec(cfg: LoadedConfig, moments: list[Moment], persons_per_agent: float
                     for k, v in sorted(sim.fixed.items())),
         persons_per_agent=float(persons_per_agent),
         seed=int(sim.seed if seed is None else seed), free=free, unit_share=unit_share,
-        start=str(start), demand=tuple(float(v) for v in path), extract=tuple(extract))
+        start=str(start), demand=tuple(float(v) for v in path), extract=tuple(extract),
+        output_gap=tuple(gap))
 
 
 def _with_stock(e: Extractor, a: int, b: int, span: float) -> Extractor:
@@ -182,6 +189,16 @@ def _params(spec: SimSpec, theta: tuple[float, ...]) -> ParameterSet:
     return base.with_overrides(over, where="calibration")
 
 
+def demand_of(spec: SimSpec, params: ParameterSet) -> np.ndarray:
+    """The run's demand index at the parameter set's employment-output elasticity."""
+    demand = np.asarray(spec.demand, dtype=float)
+    if not spec.output_gap:
+        return demand
+    gap = np.asarray(spec.output_gap, dtype=float)
+    eta = float(params[ELASTICITY])
+    return np.where(np.isfinite(gap), np.exp(eta * np.nan_to_num(gap)), demand)
+
+
 def run_path(spec: SimSpec, params: ParameterSet, replicate: int
              ) -> tuple[pd.DataFrame, np.ndarray]:
     """Monthly frame of the continuous run and the off-farm stock of rural-hukou workers.
@@ -189,7 +206,8 @@ def run_path(spec: SimSpec, params: ParameterSet, replicate: int
     The stock has one more entry than the frame: index *i* is the stock after *i* months.
     """
     model = LabourMarket(params=params, start=spec.start, months=spec.months,
-                         persons_per_agent=spec.persons_per_agent, demand_index=list(spec.demand),
+                         persons_per_agent=spec.persons_per_agent,
+                         demand_index=list(demand_of(spec, params)),
                          seed=spec.seed, replicate=replicate)
     employed = np.asarray(URBAN_EMPLOYMENT, dtype=np.int8)
 
@@ -253,5 +271,5 @@ def simulate_monthly(spec: SimSpec, theta: tuple[float, ...], replicate: int,
     frame, stock = run_path(spec, params, replicate)
     frame = frame.copy()
     frame["off_farm_rural_hukou"] = stock[1:]
-    frame["demand_index"] = spec.demand
+    frame["demand_index"] = demand_of(spec, params)
     return frame

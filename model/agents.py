@@ -161,6 +161,20 @@ class Firms:
         self.n_used += n
         return idx
 
+    def reserve(self, free: int) -> None:
+        """Make room for at least ``free`` more firm agents (arrays grow, values kept)."""
+        need = self.n_used + int(free)
+        if need <= self.capacity:
+            return
+        size = max(need, int(self.capacity * 1.5) + 64)
+        for f in fields(self):
+            if f.name == "n_used":
+                continue
+            old = getattr(self, f.name)
+            new = np.zeros(size, dtype=old.dtype)
+            new[: old.size] = old
+            setattr(self, f.name, new)
+
     def hire(self, firms: np.ndarray) -> None:
         """Count one hire into each entry of ``firms`` (repeats allowed)."""
         added = np.bincount(firms, minlength=self.capacity).astype(np.int32)

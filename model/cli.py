@@ -107,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("config", type=Path, nargs="?", default=Path("calibration/hunan.toml"))
     val.add_argument("--out", type=Path, required=True, help="output folder")
     val.add_argument("--fitted", type=Path,
-                     default=Path("calibration/fitted/hunan_2020_dynamic.toml"))
+                     default=Path("calibration/fitted/hunan_2020.toml"))
     val.add_argument("--docs", type=Path, default=None, help="also write the page here")
     val.add_argument("--draws", type=_positive_int, default=16)
     val.add_argument("--resume", action="store_true", help="continue from the checkpoint")

@@ -35,7 +35,7 @@ __all__ = ["MonthContext", "Effects", "hire_into_vacancies", "vacancy_slots", "c
            "bernoulli_mask", "RETIRING", "demography", "firm_turnover", "separations",
            "rural_moves", "participation", "self_and_flexible_entry", "public_posts",
            "firm_demand", "demand_layoffs", "hiring_climate", "displace",
-           "leave_firm", "to_unemployed", "working_age_rural"]
+           "leave_firm", "to_unemployed", "working_age_rural", "RecallTies", "recalls"]
 
 MONTHS_PER_YEAR = 12
 ELDERLY_AGE = 60  # NBS age band boundary used by the data (16-59 / 60+)
@@ -67,9 +67,36 @@ class MonthContext:
     #: (theta / theta_ref)**(1 - alpha): the job-finding rate's response to tightness, applied
     #: to entry into start-ups, flexible work and search, and to rural transfer (1 stripped).
     climate: float = 1.0
-    theta_ref: float = 0.0  # tightness of the initial population (vacancies / unemployed)
+    theta_ref: float = 0.0  # initial (stationary) tightness, vacancies / unemployed
     programme_posts: np.ndarray | None = None  # agents in the instrument's posts (not the core's)
     theta: float = 0.0  # this month's tightness (vacancies / unemployed), set by hiring_climate
+    recall: RecallTies | None = None  # demand-laid-off workers their firm may recall (None: off)
+
+
+@dataclass
+class RecallTies:
+    """Workers laid off because demand fell, and the firm that may take them back.
+
+    A temporary layoff (待岗, 停工): the worker searches (counts as unemployed) but keeps a tie
+    to the firm for ``labour_demand.recall_months``; while the firm's demand is back and it has
+    vacancies, it recalls its own before it hires anyone (:func:`recalls`). A tie holds only
+    through the unemployment spell that the layoff began. Sparse (agents laid off by demand
+    only), so it costs nothing at flat demand.
+    """
+
+    agent: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    firm: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int32))
+    since: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int32))
+
+    def add(self, agents: np.ndarray, firms: np.ndarray, t: int) -> None:
+        """Tie ``agents`` (laid off in month ``t``) to ``firms``."""
+        self.agent = np.concatenate([self.agent, agents.astype(np.int64)])
+        self.firm = np.concatenate([self.firm, firms.astype(np.int32)])
+        self.since = np.concatenate([self.since, np.full(agents.size, t, dtype=np.int32)])
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the ties where ``mask`` holds."""
+        self.agent, self.firm, self.since = self.agent[mask], self.firm[mask], self.since[mask]
 
 
 @dataclass
@@ -120,6 +147,13 @@ class Effects:
         if getattr(self, name) is None:
             setattr(self, name, np.ones(capacity, dtype=np.float64))
         return getattr(self, name)
+
+    def fit_firms(self, capacity: int) -> None:
+        """Extend the firm modifiers (neutral) after the firm arrays grew."""
+        for name in ("firm_layoff_multiplier", "labour_cost", "demand_layoff_multiplier"):
+            arr = getattr(self, name)
+            if arr is not None and arr.size < capacity:
+                setattr(self, name, np.concatenate([arr, np.ones(capacity - arr.size)]))
 
     def firm_array(self, name: str, capacity: int) -> np.ndarray:
         """Return the named firm modifier, allocated (neutral) on first use."""
@@ -275,14 +309,21 @@ def hire_into_vacancies(ctx: MonthContext, idx: np.ndarray, purpose: int) -> np.
     return np.concatenate(placed) if placed else idx[:0]
 
 
-def _shed(ctx: MonthContext, count: np.ndarray, purpose: int, flow: Flow) -> None:
-    """Lay off ``count[f]`` employees of each firm f, chosen in counter-based random order."""
+def _shed(ctx: MonthContext, count: np.ndarray, purpose: int, flow: Flow) -> np.ndarray:
+    """Lay off ``count[f]`` employees of each firm f, chosen in counter-based random order.
+
+    Returns the firm each laid-off worker left, in the order of the (sorted) workers.
+    """
     w, f = ctx.workers, ctx.firms
     employed = in_counted_firms(ctx.ledger.members(State.EMPLOYED), w.firm, count)
     employed = ctx.draws.order(purpose, ctx.t, employed)
-    shed = employed[first_per_firm(w.firm[employed], count)]
+    shed = np.sort(employed[first_per_firm(w.firm[employed], count)])
+    left = w.firm[shed].copy()
     leave_firm(w, f, shed)
-    to_unemployed(ctx, np.sort(shed), flow)
+    to_unemployed(ctx, shed, flow)
+    if flow == Flow.DEMAND_LAYOFF and ctx.recall is not None:
+        ctx.recall.add(shed, left, ctx.t)
+    return left
 
 
 def firm_turnover(ctx: MonthContext) -> None:
@@ -389,7 +430,10 @@ def separations(ctx: MonthContext) -> None:
                          "flows.separation_rate")
     layoff_p = individual * relative
     ctx.climate = 1.0 if ctx.stripped else hiring_climate(ctx)
-    quit_p = s * (1 - p["flows.layoff_share_of_separations"])
+    # Quits follow the outside option (procyclical quits): a worker quits to search when jobs
+    # are to be had, so a hiring freeze also freezes quits and a recovery does not rehire them.
+    quit_p = s * (1 - p["flows.layoff_share_of_separations"]) * (
+        ctx.climate ** float(p["flows.quit_climate_elasticity"]))
     fx = ctx.effects
     if fx is not None and fx.firm_layoff_multiplier is not None:
         layoff_p = layoff_p * fx.firm_layoff_multiplier[firm]
@@ -414,6 +458,46 @@ def separations(ctx: MonthContext) -> None:
                                 p["flows.self_employed_exit_rate"]), Flow.SELF_EMPLOYMENT_EXIT)
     to_unemployed(ctx, d.chance(Purpose.FLEXIBLE_EXIT, t, members(State.FLEXIBLE),
                                 p["flows.flexible_exit_rate"]), Flow.FLEXIBLE_EXIT)
+
+
+def recalls(ctx: MonthContext) -> np.ndarray:
+    """Firms with vacancies take back the workers they laid off when demand fell.
+
+    Each firm recalls up to its vacancies from its tied workers (:class:`RecallTies`) still
+    in the unemployment spell the layoff began and laid off one to
+    ``labour_demand.recall_months`` months ago, in counter-based random order; recalls come
+    before any hire. A recall resumes the old job: it is not a new urban job (the statistic
+    records new employment, :mod:`jobsim.indicators`). Returns the recalled agents (sorted).
+    """
+    ties = ctx.recall
+    if ties is None or ties.agent.size == 0 or ctx.stripped:
+        return np.empty(0, dtype=np.int64)
+    w, f = ctx.workers, ctx.firms
+    age = ctx.t - ties.since
+    live = ((w.state[ties.agent] == State.UNEMPLOYED) & (w.spell[ties.agent] == age)
+            & (age <= int(ctx.params["labour_demand.recall_months"])))
+    ties.keep(live)
+    age = age[live]
+    vac = f.vacancies(ctx.demand_index)
+    # A layoff lasts at least a month: a firm that sheds for demand and loses a quitter in
+    # the same month does not take back the worker it has just let go.
+    open_ = (vac[ties.firm] > 0) & (age >= 1)
+    if not open_.any():
+        return np.empty(0, dtype=np.int64)
+    pos = np.flatnonzero(open_)
+    pos = pos[stable_argsort(ctx.draws.bits(Purpose.RECALL_ORDER, ctx.t, ties.agent[pos]))]
+    take = pos[first_per_firm(ties.firm[pos], vac)]
+    take = take[np.argsort(ties.agent[take], kind="stable")]
+    back, firms = ties.agent[take], ties.firm[take]
+    w.firm[back] = firms
+    f.hire(firms)
+    ctx.ledger.move(back, State.EMPLOYED, Flow.RECALL)
+    w.registered[back] = False
+    cover_ui(ctx, back)
+    mask = np.ones(ties.agent.size, dtype=bool)
+    mask[take] = False
+    ties.keep(mask)
+    return back
 
 
 def public_posts(ctx: MonthContext) -> None:
@@ -524,12 +608,10 @@ def hiring_climate(ctx: MonthContext) -> float:
     """Return ``(theta / theta_ref)**(1 - alpha)``: the job-finding rate relative to normal.
 
     ``theta`` is this month's vacancies (at this month's demand) per unemployed searcher,
-    ``theta_ref`` the initial population's; ``alpha`` the matching elasticity. 1 when the
-    reference is unknown (a context built outside the model). Quits do not follow it: with
-    the initial tightness (1.52, public employment offices' ratio) above what the model
-    keeps open, the climate stays below 1 after the first year, and quits scaled by it
-    lowered job finding for good (the instrument trials' participants then lagged their
-    controls far outside the evidence).
+    ``theta_ref`` the initial population's, which is the stationary tightness
+    (:func:`jobsim.population.stationary_tightness`), so the climate is 1 at flat demand;
+    ``alpha`` the matching elasticity. 1 when the reference is unknown (a context built
+    outside the model).
     """
     u = ctx.ledger.members(State.UNEMPLOYED).size
     v = float(ctx.firms.vacancies(ctx.demand_index).sum())

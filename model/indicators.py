@@ -4,7 +4,8 @@
   natural attrition 自然减员 (retirement, death of the urban employed), cumulative from January.
   "Newly employed" = moves into a job (firm, self-employed, flexible, public post) from
   non-employment (search, inactivity, training, rural work, entry) or from an internship;
-  job-to-job moves and the start of an internship are not new jobs. The statistic is
+  job-to-job moves, the start of an internship and the recall of a worker laid off when
+  demand fell (a temporary layoff, 停工/待岗, whose job resumes) are not new jobs. The statistic is
   administrative: it records a share
   ``indicators.new_jobs_recording_share`` of those moves (calibrated). The deduction of
   attrition is a switch, ``indicators.deduct_natural_attrition`` (default on), because one
@@ -61,7 +62,9 @@ def measure(
     registered = int(np.count_nonzero(workers.registered[searching]))
     register_employed = int(stocks[list(REGISTER_EMPLOYMENT)].sum())
     trans = ledger.transitions()
-    newly = int(trans[np.ix_(NON_EMPLOYMENT, NEW_JOB_STATES)].sum())
+    # A recall resumes the job a demand layoff suspended (停工, 待岗): no new employment.
+    newly = int(trans[np.ix_(NON_EMPLOYMENT, NEW_JOB_STATES)].sum()) - ledger.flow_total(
+        Flow.RECALL)
     attrition = sum(ledger.flow_total(fl, origin=URBAN_EMPLOYMENT) for fl in ATTRITION_FLOWS)
     recorded = recording_share * (newly - attrition if deduct_attrition else newly)
     row: dict[str, float] = {

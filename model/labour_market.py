@@ -12,8 +12,9 @@ Workers and firms are columnar agent sets (numpy arrays) built from the data
 4. public posts — terms end; the existing programme refills vacated posts;
 5. rural moves — rural workers start off-farm search (transfer); migrants return home;
 6. participation — searchers leave the labour force; inactive people start searching;
-7. job finding — start-ups, flexible work, instruments' admissions and placements, then
-   matching per segment (Cobb-Douglas);
+7. job finding — recalls of workers laid off when demand fell (temporary layoffs), start-ups,
+   flexible work, instruments' admissions and placements, then matching per segment
+   (Cobb-Douglas);
 8. indicators — measured by the NBS definitions; the ledger checks stocks against flows.
 
 Instruments (:mod:`jobsim.policies`) act at two points: before separations (programme exits,
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 from jobsim import flows, matching
 from jobsim.agents import URBAN_EMPLOYMENT, State
-from jobsim.flows import Effects, MonthContext
+from jobsim.flows import Effects, MonthContext, RecallTies
 from jobsim.indicators import measure
 from jobsim.ledger import Ledger
 from jobsim.params import ParameterSet
@@ -110,6 +111,7 @@ class LabourMarket(mesa.Model):
                           if searchers else 0.0)
         self._stocks: np.ndarray | None = None  # last month's closing stocks open the next
         self.effects = Effects()
+        self.recall = RecallTies()  # temporary layoffs, carried across months
         self.finding_rate = float(self.params["flows.job_finding_rate"])
         self.instruments = [
             cls(settings=settings, calendar=self.calendar, persons_per_agent=self.persons_per_agent,
@@ -147,7 +149,15 @@ class LabourMarket(mesa.Model):
             calendar_month=period.month,
             demand_index=float(self.demand[t]), stripped=self.stripped,
             effects=self.effects, finding_rate=self.finding_rate, theta_ref=self.theta_ref,
+            recall=self.recall,
         )
+        # Room for this month's firm entrants: start-ups are at most one per searcher, firm
+        # entries at most one per exit (arrays never grow in the middle of a month, when
+        # per-firm demand and modifiers of the month's length are in use).
+        searchers = self.ledger.members(State.UNEMPLOYED).size
+        self.firms.reserve(searchers + 2 * int(np.count_nonzero(
+            self.firms.alive[: self.firms.n_used])) // 100 + 64)
+        self.effects.fit_firms(self.firms.capacity)
         self.ledger.begin_month(self._stocks)
         self.effects.reset()
         flows.demography(ctx)
@@ -159,11 +169,13 @@ class LabourMarket(mesa.Model):
         flows.public_posts(ctx)
         flows.rural_moves(ctx)
         flows.participation(ctx)
+        recalled = flows.recalls(ctx)
         founders, flexible = flows.self_and_flexible_entry(ctx)
         for instrument in self._active:
             instrument.before_matching(ctx, t)
         hired, self.finding_rate = matching.match(ctx)
-        transfers = self._complete_transfers(founders, flexible, hired, *ctx.new_hires)
+        transfers = self._complete_transfers(founders, flexible, hired, recalled,
+                                             *ctx.new_hires)
         if ctx.graduates is not None:
             cohort = self.graduate_cohorts.get(period.year, ctx.graduates[:0])
             self.graduate_cohorts[period.year] = np.concatenate([cohort, ctx.graduates])

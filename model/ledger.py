@@ -48,6 +48,7 @@ class Flow(IntEnum):
     DEMAND_LAYOFF = 20
     PROGRAMME_ENTRY = 21
     PROGRAMME_EXIT = 22
+    RECALL = 23
 
 
 N_FLOWS = len(Flow)

@@ -56,7 +56,8 @@ from jobsim import data
 
 __all__ = ["Elasticity", "estimate_elasticity", "employment_output_elasticity",
            "annual_growth", "reference_growth", "observed_growth", "demand_from_growth",
-           "observed_demand", "growth_target_2021", "growth_forecast_sd",
+           "observed_demand", "output_gap", "observed_output_gap", "growth_target_2021",
+           "growth_forecast_sd",
            "single_quarters_from_cumulative", "REFERENCE_YEARS"]
 
 #: Years whose mean growth is the reference path (the stationary model's years, before 2020).
@@ -259,20 +260,30 @@ def demand_from_growth(growth: Mapping[str, float], start: str, months: int, *,
     numpy.ndarray
         One positive index per month, 1 = the reference path.
     """
+    eta = employment_output_elasticity().value if elasticity is None else float(elasticity)
+    return np.exp(eta * output_gap(growth, start, months, reference=reference))
+
+
+def output_gap(growth: Mapping[str, float], start: str, months: int, *,
+               reference: float | None = None) -> np.ndarray:
+    """Log output relative to the reference growth path, per month (``L`` of the module notes).
+
+    ``demand_from_growth(...) == exp(eta * output_gap(...))``: a path's demand at another
+    elasticity needs no second pass over the growth data (the calibration frees ``eta``).
+    """
     first = pd.Period(start, freq="M")
     if int(months) != months or months < 1:
         raise ValueError(f"demand_from_growth: months must be a positive integer, got {months}")
     index = pd.period_range(first, periods=int(months), freq="M")
     years = range(first.year, index[-1].year + 1)
     by_q = _quarterly(growth, years)
-    eta = employment_output_elasticity().value if elasticity is None else float(elasticity)
     ref = reference_growth("hunan") if reference is None else float(reference)
     gap = {(y, q): math.log1p(by_q[(y, q)] / 100) - math.log1p(ref / 100)
            for y in years for q in (1, 2, 3, 4)}
     level = {}
     for (y, q), v in sorted(gap.items()):
         level[(y, q)] = v + level.get((y - 1, q), 0.0)
-    return np.array([math.exp(eta * level[(p.year, p.quarter)]) for p in index])
+    return np.array([level[(p.year, p.quarter)] for p in index])
 
 
 def observed_demand(start: str = "2014-01", months: int = 84, *,
@@ -282,6 +293,13 @@ def observed_demand(start: str = "2014-01", months: int = 84, *,
     last = first + int(months) - 1
     return demand_from_growth(observed_growth(first.year, last.year), start, months,
                               elasticity=elasticity)
+
+
+def observed_output_gap(start: str = "2014-01", months: int = 84) -> np.ndarray:
+    """Return :func:`output_gap` of Hunan's observed growth path."""
+    first = pd.Period(start, freq="M")
+    last = first + int(months) - 1
+    return output_gap(observed_growth(first.year, last.year), start, months)
 
 
 def growth_target_2021(region: str = "hunan") -> float:

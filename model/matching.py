@@ -20,8 +20,9 @@ Displacement (Crépon et al. 2013): an instrument that raises its participants' 
 gives them a gross gain G, the expected extra matches over the same people at their core
 weights (``1 - (1 - f)^w`` for a searcher of weight w at the segment's matching rate f). Only a
 share ``rho`` of G adds matches; the rest is taken from other searchers. ``rho`` falls in slack
-markets: ``rho = search_net_to_gross * (theta / initial_tightness)^tightness_elasticity``,
-capped at 1, with theta the segment's vacancies per searcher this month.
+markets: ``rho = search_net_to_gross * (theta / theta_ref)^tightness_elasticity``,
+capped at 1, with theta the segment's vacancies per searcher this month and theta_ref the
+model's initial (stationary) tightness.
 """
 
 from __future__ import annotations
@@ -46,9 +47,13 @@ def matches(u: float, v: float, efficiency: float, elasticity: float) -> float:
     return float(min(efficiency * u**elasticity * v ** (1.0 - elasticity), u, v))
 
 
-def net_to_gross(p, theta: float) -> float:
-    """Share of search instruments' gross extra matches that are net new matches."""
-    base = float(p["matching.initial_tightness"])
+def net_to_gross(p, theta: float, theta_ref: float) -> float:
+    """Share of search instruments' gross extra matches that are net new matches.
+
+    ``theta_ref`` is the model's initial (stationary) tightness: ``rho`` is
+    ``matching.search_net_to_gross`` in a market as tight as at the start.
+    """
+    base = float(theta_ref) if theta_ref > 0 else 1.0
     rho = float(p["matching.search_net_to_gross"]) * (max(theta, 0.0) / base) ** float(
         p["matching.net_to_gross_tightness_elasticity"])
     return min(rho, 1.0)
@@ -112,7 +117,7 @@ def match(ctx: MonthContext) -> tuple[np.ndarray, float]:
             weight = core * boost
             gross = gross_extra_matches(core, boost, m_exp / who.size)
             if gross > 0:
-                m_exp = min(m_exp + gross * net_to_gross(p, v_total / who.size),
+                m_exp = min(m_exp + gross * net_to_gross(p, v_total / who.size, ctx.theta_ref),
                             float(who.size), float(v_total))
         m = int(min(np.floor(m_exp + d.scalar(Purpose.MATCH_COUNT, t, segment)), who.size,
                     v_total))

@@ -10,7 +10,8 @@ Stocks (persons) come from ``parameters.toml`` (each traced to ``model/data``):
 
 Ages: urban labour-force states below the retirement age of the agent's sex; the 60+ mass
 of the data is spread over rural work and inactivity. Firms per segment and size class carry
-their share of firm employment, with vacancies summing to tightness * unemployed.
+their share of firm employment, with vacancies at the stationary tightness
+(:func:`stationary_tightness`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import numpy as np
 from jobsim.agents import Firms, Group, State, Workers
 from jobsim.params import ParameterSet
 
-__all__ = ["Demography", "build_population", "entrant_attributes", "stochastic_round"]
+__all__ = ["Demography", "build_population", "entrant_attributes", "stochastic_round",
+           "stationary_tightness", "initial_stocks"]
 
 MONTHS_PER_YEAR = 12
 FIRST_WORKING_AGE = 16  # NBS: the labour-force survey covers people aged 16 and over
@@ -64,6 +66,22 @@ def _set_flag(groups: np.ndarray, member: np.ndarray, flag: Group) -> None:
     groups |= member.view(np.uint8) * np.uint8(flag)
 
 
+def initial_stocks(p: ParameterSet) -> dict[State, float]:
+    """Urban labour-force stocks and rural work at the start (persons; module notes)."""
+    e_urban = p["population.urban_employed"]
+    u0 = p["population.initial_surveyed_rate"] / 100
+    return {
+        State.EMPLOYED: e_urban * (1 - p["population.share_self_employed"]
+                                   - p["population.share_flexible"]
+                                   - p["population.share_public_post"]),
+        State.SELF_EMPLOYED: e_urban * p["population.share_self_employed"],
+        State.FLEXIBLE: e_urban * p["population.share_flexible"],
+        State.PUBLIC_POST: e_urban * p["population.share_public_post"],
+        State.UNEMPLOYED: e_urban * u0 / (1 - u0),
+        State.RURAL_WORK: p["population.total_employed"] - e_urban,
+    }
+
+
 def _retirement_months(p: ParameterSet, female: np.ndarray) -> np.ndarray:
     return np.where(
         female, p["population.retirement_age_female"], p["population.retirement_age_male"]
@@ -85,18 +103,7 @@ def build_population(
     cohort16 = p["population.resident_population"] * p["population.share_under_16"] / 16
     students = graduates * p["population.college_years"]
 
-    e_urban = p["population.urban_employed"]
-    u0 = p["population.initial_surveyed_rate"] / 100
-    persons = {
-        State.EMPLOYED: e_urban * (1 - p["population.share_self_employed"]
-                                   - p["population.share_flexible"]
-                                   - p["population.share_public_post"]),
-        State.SELF_EMPLOYED: e_urban * p["population.share_self_employed"],
-        State.FLEXIBLE: e_urban * p["population.share_flexible"],
-        State.PUBLIC_POST: e_urban * p["population.share_public_post"],
-        State.UNEMPLOYED: e_urban * u0 / (1 - u0),
-        State.RURAL_WORK: p["population.total_employed"] - e_urban,
-    }
+    persons = initial_stocks(p)
     persons[State.INACTIVE] = pop16 - p["population.total_employed"] - persons[
         State.UNEMPLOYED] - students
     if min(persons.values()) < 0:
@@ -207,7 +214,6 @@ def _build_firms(
     sector_share = np.asarray(p["firms.sector_employment_share"], dtype=float)
     employed = np.flatnonzero(w.state[:n0] == State.EMPLOYED.value)
     unemployed_college = w.college[:n0][w.state[:n0] == State.UNEMPLOYED.value]
-    tightness = p["matching.initial_tightness"]
 
     plan: list[tuple[int, int, np.ndarray]] = []  # (segment, size class, member indices)
     for segment in (0, 1):
@@ -218,6 +224,7 @@ def _build_firms(
             plan.append((segment, cls, part))
     n_firms = sum(max(1, int(round(part.size / sizes[cls]))) for _, cls, part in plan)
     capacity = int(n_firms * (1 + p["firms.exit_rate"] * (months + 1) * 2)) + 64
+    # A first estimate: the model reserves more room each month if start-ups outgrow it.
     capacity += int(np.ceil(p["flows.startup_rate"] * np.count_nonzero(
         w.state[:n0] == State.UNEMPLOYED.value) * (months + 1) * 2))
     f = Firms.empty(capacity)
@@ -232,15 +239,38 @@ def _build_firms(
         f.offset[ids] = rng.random(count)
         w.firm[part] = rng.choice(ids, size=part.size) if part.size else part
     f.employment[: f.n_used] = np.bincount(w.firm[employed], minlength=f.n_used)[: f.n_used]
-    # Vacancies: tightness x unemployed of the segment, spread over firms by employment.
+    # Vacancies: the segment's stationary tightness x its unemployed, spread over firms by
+    # employment.
     for segment in (0, 1):
         in_seg = np.flatnonzero(f.segment[: f.n_used] == segment)
         u_seg = np.count_nonzero(unemployed_college == bool(segment))
         emp = f.employment[in_seg].astype(float)
         total = emp.sum()
-        vac = tightness * u_seg * emp / total if total > 0 else np.zeros_like(emp)
+        theta = stationary_tightness(p, total, u_seg, college=bool(segment))
+        vac = theta * u_seg * emp / total if total > 0 else np.zeros_like(emp)
         f.base_target[in_seg] = emp + vac
     return f
+
+
+def stationary_tightness(p: ParameterSet, employed: float, unemployed: float, *,
+                         college: bool = False) -> float:
+    """Vacancies per searcher at which matching replaces the separations of firm employment.
+
+    Solves ``A U^alpha V^(1-alpha) = s E`` for ``theta = V / U`` (``A`` the segment's matching
+    efficiency, ``s`` ``flows.separation_rate``): with it, firm employment at flat demand
+    neither grows nor drains its vacancy stock in the first year. The public employment
+    offices' vacancy-to-applicant ratio (``matching.initial_tightness``, 1.52) counts
+    PES-registered flows only; taken as the economy's vacancy stock, it made firms hire about
+    0.8 x U more than they lose in the first simulated year (a transient in every 2021 run)
+    and buffered a demand fall by about 11% of employment.
+    """
+    if unemployed <= 0 or employed <= 0:
+        return 0.0
+    a = float(p["matching.efficiency"]) * (float(p["matching.college_efficiency"])
+                                           if college else 1.0)
+    alpha = float(p["matching.elasticity"])
+    hires = float(p["flows.separation_rate"]) * employed
+    return float((hires / (a * unemployed ** alpha)) ** (1.0 / (1.0 - alpha)) / unemployed)
 
 
 def entrant_attributes(

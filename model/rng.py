@@ -62,6 +62,7 @@ class Purpose(IntEnum):
     FIRM_EXIT_SHARE = 21
     FIRM_EXIT_ORDER = 22
     GRADUATE_FIRM = 23
+    RECALL_ORDER = 24
     INSTRUMENT = 1000  # instrument k, sub-purpose j: INSTRUMENT + 16 * k + j
 
 

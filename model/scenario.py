@@ -93,10 +93,11 @@ class Macro(BaseModel):
     ``source = "forecast"`` (the default) takes real GDP growth from
     :func:`jobsim.forecast.paths.growth_path` — Hunan's observed path to 2020, the 2021
     growth target after — and turns it into labour demand (the multiplier of firms'
-    desired employment) with the record's employment-output elasticity
-    (:mod:`jobsim.macro`). ``[macro.gdp_growth]`` states growth itself, by year (``"2021"``)
-    or by quarter (``"2021-Q1"``, year-on-year, percent), over the forecast where given: a
-    scenario's own path or a shock in output units. ``elasticity`` replaces the estimate.
+    desired employment) with the parameter set's employment-output elasticity
+    ``labour_demand.output_elasticity`` (:mod:`jobsim.macro`; calibrated in a fitted set).
+    ``[macro.gdp_growth]`` states growth itself, by year (``"2021"``) or by quarter
+    (``"2021-Q1"``, year-on-year, percent), over the forecast where given: a scenario's own
+    path or a shock in output units. ``elasticity`` replaces the estimate.
     ``source = "fixed"`` uses ``demand_index`` alone: the desired-employment multiplier
     itself (1 = the reference growth path; ``exp(elasticity x output gap)``, see
     :func:`jobsim.macro.demand_from_growth`). With ``"forecast"``, ``demand_index``
@@ -179,6 +180,16 @@ class LoadedScenario(BaseModel):
 
     instruments: list = []  # (class, InstrumentSettings) pairs, resolved
 
+    def output_elasticity(self) -> float:
+        """Return the employment-output elasticity of the demand path.
+
+        The scenario's ``[macro] elasticity``, else its parameter set's
+        ``labour_demand.output_elasticity`` (calibrated in a fitted set).
+        """
+        if self.spec.macro.elasticity is not None:
+            return float(self.spec.macro.elasticity)
+        return float(self.params["labour_demand.output_elasticity"])
+
     def demand_path(self) -> list[float]:
         """Return the demand index per month of the horizon (no model is fitted here)."""
         macro = self.spec.macro
@@ -190,7 +201,7 @@ class LoadedScenario(BaseModel):
 
             try:
                 base = demand_path(self.spec.scenario.start, months, macro.gdp_growth,
-                                   elasticity=macro.elasticity)
+                                   elasticity=self.output_elasticity())
             except ValueError as exc:
                 raise ScenarioError(f"{self.path}: field 'macro.gdp_growth': {exc}") from exc
             if not np.all(np.isfinite(base)):

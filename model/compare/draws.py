@@ -7,14 +7,16 @@ a worker needs neither the forecast nor the calibration, and every scenario gets
 draw for the same replicate (common random numbers extend to the macro path and parameters).
 Which of them a run uses is the caller's switch (``jobsim compare``).
 
-- **Macro draws** (in output units): :func:`jobsim.forecast.paths.growth_draws` draws the
-  employment-output elasticity from its estimate's normal approximation and the forecast
-  years' GDP growth around the scenario's own growth path (the 2021 target, or what the
-  scenario's ``[macro.gdp_growth]`` states), with the sd of a one-year-ahead growth forecast.
-  Replicate ``r`` runs on the scenario's own demand path times ``draw_r / mean``: the
-  scenario keeps its level (and any shock it states), the draw adds the uncertainty of the
-  growth forecast and of the elasticity around it. A scenario that fixes ``elasticity``
-  keeps it (only growth is drawn).
+- **Macro draws** (in output units): :func:`jobsim.forecast.paths.gap_draws` draws the
+  forecast years' GDP growth around the scenario's own growth path (the 2021 target, or what
+  the scenario's ``[macro.gdp_growth]`` states), with the sd of a one-year-ahead growth
+  forecast. Replicate ``r`` runs on the scenario's own demand path times ``draw_r / mean``:
+  the scenario keeps its level (and any shock it states), the draw adds the uncertainty of
+  the growth forecast and of the employment-output elasticity. The elasticity of replicate
+  ``r`` is its parameter draw where the fitted set calibrates it (jointly with the other
+  calibrated parameters), held where the scenario states ``elasticity`` or its set
+  calibrates it without parameter draws, and drawn from the record's regression estimate
+  otherwise.
 - **Parameter draws** (``parameter_draws=FILE``, a fitted parameter file from
   ``jobsim calibrate``): :func:`jobsim.posterior.sample_parameters` draws from the fit's
   normal approximation; replicate ``r`` runs with draw ``r`` of the calibrated parameters,
@@ -31,6 +33,8 @@ from jobsim.scenario import LoadedScenario, ScenarioError
 
 __all__ = ["macro_factors", "parameter_draws", "replicate_inputs"]
 
+#: The employment-output elasticity: a parameter of the demand path, not of the model.
+ELASTICITY = "labour_demand.output_elasticity"
 #: Spawn key that separates the ensemble's macro and parameter draws from the model's streams.
 _MACRO_KEY, _PARAMETER_KEY = 0x4D41, 0x5041
 
@@ -40,24 +44,37 @@ def _derived_seed(seed: int, key: int) -> int:
     return int(ss.generate_state(1, np.uint32)[0])
 
 
-def macro_factors(loaded: LoadedScenario, replications: int, seed: int) -> list[list[float]]:
-    """Per replicate, the factor each month's demand is multiplied by (draw / mean)."""
-    from jobsim.forecast.paths import demand_path, growth_draws
+def macro_factors(loaded: LoadedScenario, replications: int, seed: int,
+                  elasticities: list[float] | None = None) -> list[list[float]]:
+    """Per replicate, the factor each month's demand is multiplied by (draw / mean).
+
+    ``elasticities`` gives each replicate's employment-output elasticity (a draw of a fitted
+    set that calibrates it); otherwise the scenario's own elasticity is held if it states one
+    or its parameter set calibrates it, and drawn from the record's estimate if not.
+    """
+    from jobsim.forecast.paths import gap_draws, gap_path
 
     run, macro = loaded.spec.scenario, loaded.spec.macro
     growth = macro.gdp_growth if macro.source == "forecast" else {}
+    eta = loaded.output_elasticity()
     try:
-        mean = demand_path(run.start, run.months, growth, elasticity=macro.elasticity)
-        draws, _ = growth_draws(run.start, run.months, replications,
-                                _derived_seed(seed, _MACRO_KEY), growth,
-                                elasticity=macro.elasticity)
+        own = gap_path(run.start, run.months, growth)
+        gaps, _, drawn = gap_draws(run.start, run.months, replications,
+                                   _derived_seed(seed, _MACRO_KEY), growth)
     except ValueError as exc:
         raise ScenarioError(f"{loaded.path}: macro draws: {exc}") from exc
+    held = macro.elasticity is not None or _calibrated(loaded, ELASTICITY)
     out = []
     for r in range(replications):
-        factor = np.where(np.isfinite(draws[r]) & (mean > 0), draws[r] / mean, 1.0)
-        out.append([float(x) for x in factor])
+        eta_r = (elasticities[r] if elasticities is not None
+                 else eta if held else float(drawn[r]))
+        factor = np.exp(eta_r * gaps[r] - eta * own)
+        out.append([float(x) if np.isfinite(x) else 1.0 for x in factor])
     return out
+
+
+def _calibrated(loaded: LoadedScenario, path: str) -> bool:
+    return loaded.params.declaration(path).provenance == "calibrated"
 
 
 def parameter_draws(loaded: LoadedScenario, fitted: Path, replications: int, seed: int
@@ -85,10 +102,23 @@ def replicate_inputs(loaded: LoadedScenario, replications: int, seed: int, *, ma
     fitted file, no parameter overrides.
     """
     own = tuple(loaded.demand_path())
+    params = ([()] * replications if fitted is None
+              else parameter_draws(loaded, fitted, replications, seed))
+    # A fit that calibrates the elasticity draws it jointly with the other parameters; the
+    # model never reads it, so it acts here, on each replicate's demand path.
+    etas = [dict(p).get(ELASTICITY) for p in params]
+    drawn = (None if loaded.spec.macro.elasticity is not None or any(e is None for e in etas)
+             else [float(e) for e in etas])
     demand = [own] * replications
     if macro:
         demand = [tuple(d * f for d, f in zip(own, factors))
-                  for factors in macro_factors(loaded, replications, seed)]
-    params = ([()] * replications if fitted is None
-              else parameter_draws(loaded, fitted, replications, seed))
+                  for factors in macro_factors(loaded, replications, seed, drawn)]
+    elif drawn is not None and loaded.spec.macro.source == "forecast":
+        from jobsim.forecast.paths import gap_path
+
+        run = loaded.spec.scenario
+        gap = gap_path(run.start, run.months, loaded.spec.macro.gdp_growth)
+        eta = loaded.output_elasticity()
+        demand = [tuple(d * float(np.exp((e - eta) * g)) for d, g in zip(own, gap))
+                  for e in drawn]
     return demand, params

@@ -59,7 +59,7 @@ from jobsim import macro
 from jobsim.data import DataError
 
 __all__ = ["macro_path", "seasonal_unemployment", "with_shock", "growth_path", "demand_path",
-           "growth_draws", "LAST_OBSERVED_YEAR"]
+           "growth_draws", "gap_draws", "gap_path", "LAST_OBSERVED_YEAR"]
 
 SEASONAL_SERIES = "cn_surveyed_unemployment_rate"
 #: The data stop here (the plan was drafted in early 2021).
@@ -122,6 +122,25 @@ def growth_draws(start: str, months: int, draws: int, seed: int,
     demand, growth : numpy.ndarray
         Shape ``(draws, months)``: each draw's demand index and its growth (percent) by month.
     """
+    gaps, grow, etas = gap_draws(start, months, draws, seed, growth)
+    if elasticity is not None:  # a scenario's own elasticity is held
+        etas = np.full(etas.shape, float(elasticity))
+    return np.exp(etas[:, None] * gaps), grow
+
+
+def gap_draws(start: str, months: int, draws: int, seed: int,
+              growth: Mapping[str, float] | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sample output-gap paths and elasticities (the draws behind :func:`growth_draws`).
+
+    Returns
+    -------
+    gaps, growth, elasticities : numpy.ndarray
+        ``gaps`` and ``growth`` of shape ``(draws, months)``: each draw's log output relative
+        to the reference path (:func:`jobsim.macro.output_gap`) and its growth (percent);
+        ``elasticities`` one elasticity per draw from the record's estimate (truncated at 0),
+        for runs whose parameter set does not calibrate it.
+    """
     if int(draws) != draws or draws < 0:
         raise ValueError(f"macro_path: draws must be a non-negative integer, got {draws}")
     index = _index(start, months)
@@ -130,20 +149,25 @@ def growth_draws(start: str, months: int, draws: int, seed: int,
     sd = macro.growth_forecast_sd()
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     future = sorted({int(k[:4]) for k in base if int(k[:4]) > LAST_OBSERVED_YEAR})
-    demand = np.empty((int(draws), index.size))
+    gaps = np.empty((int(draws), index.size))
     grow = np.empty((int(draws), index.size))
+    etas = np.empty(int(draws))
     for d in range(int(draws)):
         eta = est.value + est.se * rng.standard_normal()
         while eta <= 0:  # truncated at zero: output never lowers labour demand
             eta = est.value + est.se * rng.standard_normal()
-        if elasticity is not None:  # a scenario's own elasticity is held
-            eta = float(elasticity)
+        etas[d] = eta
         errors = np.cumsum(sd * rng.standard_normal(len(future)))
         shift = dict(zip(future, errors))
         path = {k: v + shift.get(int(k[:4]), 0.0) for k, v in base.items()}
-        demand[d] = macro.demand_from_growth(path, start, months, elasticity=eta)
+        gaps[d] = macro.output_gap(path, start, months)
         grow[d] = _monthly_growth(path, index)
-    return demand, grow
+    return gaps, grow, etas
+
+
+def gap_path(start: str, months: int, growth: Mapping[str, float] | None = None) -> np.ndarray:
+    """Output gap per month of :func:`growth_path` (``demand_path = exp(eta x gap)``)."""
+    return macro.output_gap(growth_path(start, months, growth), start, months)
 
 
 def _monthly_growth(path: Mapping[str, float], index: pd.PeriodIndex) -> np.ndarray:

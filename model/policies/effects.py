@@ -17,7 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from jobsim.agents import State
 from jobsim.params import ParameterSet
+from jobsim.population import initial_stocks
 from scipy.optimize import brentq
 
 __all__ = ["BaseRates", "employment_gap_pp", "solve_phases"]
@@ -42,10 +44,12 @@ class BaseRates:
         Base hazards from the parameter set; ``lf_entry`` is the model's labour-force entry
         hazard, solved at initialisation so that entry balances exit (model/population.py).
         """
-        # The matching rate the model's own matching function gives at the initial tightness:
-        # A * theta^(1 - alpha), so a calibrated efficiency carries through.
-        f_match = float(p["matching.efficiency"]) * float(p["matching.initial_tightness"]) ** (
-            1.0 - float(p["matching.elasticity"]))
+        # The matching rate at the initial (stationary) tightness, where matches replace the
+        # separations of firm employment: A * theta0^(1 - alpha) = s * E / U
+        # (jobsim.population.stationary_tightness), so calibrated s and stocks carry through.
+        stocks = initial_stocks(p)
+        f_match = float(p["flows.separation_rate"]) * stocks[State.EMPLOYED] / (
+            stocks[State.UNEMPLOYED])
         return cls(
             f_match=min(f_match, 1.0),
             f_other=float(p["flows.startup_rate"] + p["flows.flexible_entry_rate"]),

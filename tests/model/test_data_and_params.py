@@ -46,6 +46,10 @@ def test_derived_parameters_recompute(params):
     assert math.isclose(params["matching.efficiency"], f / theta ** (1 - alpha), rel_tol=1e-5)
     assert math.isclose(params["population.urban_share_of_inactive"], 1733.55 / 4890.22,
                         rel_tol=1e-3)
+    from jobsim import macro  # the base elasticity is the record's regression, converted
+
+    assert math.isclose(params["labour_demand.output_elasticity"],
+                        macro.estimate_elasticity().value, rel_tol=1e-5)
 
 
 def test_every_parameter_is_declared_with_provenance(params):

@@ -4,10 +4,13 @@ per 2,000 people, 18 months, a dip in demand in months 2-4, every instrument on 
 unbounded budget) and the monthly indicators or the programme outputs must change. A parameter
 that changes nothing would give a calibration a zero Jacobian column.
 
-Two parameters are perturbed in context, not alone:
+Three parameters are perturbed in context, not alone:
 
 - ``flows.job_finding_rate`` is the prior from which ``flows.separation_rate`` and
   ``matching.efficiency`` are derived (``parameters.toml``); it is perturbed with them re-derived;
+- ``matching.initial_tightness`` (the public employment offices' ratio) is the anchor from which
+  ``matching.efficiency`` is derived; the model's own vacancies are the stationary stock
+  (``population.stationary_tightness``), so it is perturbed with the efficiency re-derived;
 - ``firms.sector_employment_share`` matters through the sector's layoff multiplier, neutral
   (1, 1) until calibrated; it is perturbed with a non-neutral multiplier in both runs.
 """
@@ -135,6 +138,10 @@ def test_every_parameter_moves_an_output(path, reference):
     new = _perturbed(declared.value, declared.unit, factor, declared.range)
     if path == "flows.job_finding_rate":
         changes = _derived_from_finding_rate(loaded.params, new)
+    elif path == "matching.initial_tightness":  # the anchor matching.efficiency is derived from
+        alpha = loaded.params["matching.elasticity"]
+        changes = {path: new, "matching.efficiency": loaded.params["flows.job_finding_rate"]
+                   / new ** (1 - alpha)}
     elif path in AGE_SHARES:  # a partner share absorbs the change, so the three sum to 1
         partner = next(other for other in AGE_SHARES if other != path)
         changes = {path: new, partner: loaded.params[partner] + declared.value - new}

@@ -85,19 +85,20 @@ def test_year_long_shock_costs_new_jobs_and_raises_the_rate_monotonically(params
 def test_three_month_shock_and_recovery_leave_fewer_new_jobs_than_flat_demand(params):
     """A February-April shock that recovers: the rate rises with depth, new jobs fall.
 
-    Down to 0.90 (inside the vacancy buffer) the year ends with fewer new urban jobs than
-    flat demand, the fewer the deeper the shock; 0.85 is the strict xfail below.
+    The year ends with fewer new urban jobs than flat demand at every depth.
     """
     jobs, rate = zip(*(_shocked(params, d, range(1, 4)) for d in DEPTHS))
     assert all(a < b for a, b in zip(rate, rate[1:])), rate
-    assert jobs[0] > jobs[1] > jobs[2], jobs
+    assert all(j < jobs[0] for j in jobs[1:]), jobs
 
 
-@pytest.mark.xfail(strict=True, reason="bar not met: at 0.85 the layoffs beyond the vacancy "
-                   "buffer are rehired in the recovery, so the year has more new jobs than at "
-                   "0.90 and about as many as flat demand (see the report of issue 10)")
 def test_three_month_shock_new_jobs_fall_monotonically_at_every_depth(params):
-    """The bar: new urban jobs fall monotonically with depth 1.0/0.95/0.90/0.85."""
+    """The bar: new urban jobs fall monotonically with depth 1.0/0.95/0.90/0.85.
+
+    Workers laid off because demand fell are recalled by their firm when it recovers (a
+    resumed job, not a new one) and quits freeze with hiring, so the recovery does not
+    rehire the shock's layoffs as new jobs.
+    """
     jobs = [_shocked(params, d, range(1, 4))[0] for d in DEPTHS]
     assert all(a > b for a, b in zip(jobs, jobs[1:])), jobs
 
