@@ -35,11 +35,11 @@ def test_one_process_equals_two(tiny):
 
 def test_checkpoint_resume_replays_from_cache(tiny, tmp_path):
     spec = _spec(tiny)
-    ckpt = tmp_path / "run.checkpoint.json"
+    ckpt = tmp_path / "run.checkpoint"
     with Evaluator(workers=1, checkpoint=ckpt, fingerprint="f1", progress=False,
                    batch_size=2) as ev:
         first = ev.moments(spec, POINTS[:2], 2)
-    assert ckpt.is_file()
+    assert len(list(ckpt.glob("f*/*/r*.json"))) == 4  # one file a task
     with Evaluator(workers=1, checkpoint=ckpt, fingerprint="f1", resume=True,
                    progress=False) as ev:
         again = ev.moments(spec, POINTS, 2)
@@ -49,7 +49,7 @@ def test_checkpoint_resume_replays_from_cache(tiny, tmp_path):
         other = Evaluator(checkpoint=ckpt, fingerprint="f2", resume=True, progress=False)
     assert other.cache == {}  # never used
     with pytest.warns(CheckpointWarning, match="no checkpoint"):
-        Evaluator(checkpoint=tmp_path / "none.json", fingerprint="f1", resume=True)
+        Evaluator(checkpoint=tmp_path / "none", fingerprint="f1", resume=True)
 
 
 def test_interrupted_calibration_resumes_to_the_same_result(make_tiny, tmp_path, monkeypatch):
@@ -74,9 +74,9 @@ def test_interrupted_calibration_resumes_to_the_same_result(make_tiny, tmp_path,
     monkeypatch.setattr(evaluator_module.Evaluator, "_run", flaky)
     with pytest.raises(KeyboardInterrupt):
         run_calibrate(cfg, out, workers=1)
-    assert out.with_name("fit.checkpoint.json").is_file() and not out.exists()
+    assert out.with_name("fit.checkpoint").is_dir() and not out.exists()
     monkeypatch.setattr(evaluator_module.Evaluator, "_run", real)
     resumed = run_calibrate(cfg, out, resume=True, workers=1)
     assert resumed["parameters"] == whole["parameters"]
     assert resumed["objective"] == whole["objective"]
-    assert not out.with_name("fit.checkpoint.json").exists()
+    assert not out.with_name("fit.checkpoint").exists()
