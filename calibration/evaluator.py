@@ -108,6 +108,8 @@ class Evaluator:
     ------
     jobsim.store.StoreLocked
         Another process is writing the same checkpoint.
+    jobsim.errors.OutputError
+        ``checkpoint`` is a file, or a folder jobsim did not make.
     """
 
     def __init__(self, workers: int = 1, checkpoint: Path | None = None, fingerprint: str = "",
@@ -136,6 +138,7 @@ class Evaluator:
     def _open(self, resume: bool) -> None:
         store = ResultStore(self.checkpoint, CHECKPOINT_FORMAT, warn=self._warn,
                             what="checkpoint entry")
+        store.check()  # a user's folder is refused before anything is read or written
         mine = self.checkpoint / _fingerprint_folder(self.fingerprint)
         if resume and not store.files("f*/*/r*.json"):
             self._warn(f"{self.checkpoint}: checkpoint not used (no checkpoint to resume "
@@ -143,9 +146,9 @@ class Evaluator:
         elif resume and not mine.is_dir():
             self._warn(f"{self.checkpoint}: checkpoint not used (made with another "
                        "configuration, data or code version); recomputing")
-        if not resume:
-            store.remove()  # an earlier run's checkpoint (only a folder jobsim made)
         self._store = store.lock(f"checkpoint {self.checkpoint}")
+        if not resume:
+            store.clear()  # an earlier run's tasks
 
     @staticmethod
     def _warn(message: str) -> None:

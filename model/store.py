@@ -16,8 +16,9 @@ never used, never a crash. A checksum anyone can recompute guards against accide
 forgery: a value edited *and* re-checksummed passes when its shape is right.
 
 One process at a time writes a store: :meth:`ResultStore.lock` takes an exclusive lock and a
-second writer fails at once. The folder carries a marker, so :meth:`ResultStore.remove`
-deletes only a folder a store made.
+second writer fails at once. The folder carries a marker, so :meth:`ResultStore.check`,
+:meth:`ResultStore.clear` and :meth:`ResultStore.remove` never touch a folder a store did not
+make.
 """
 
 from __future__ import annotations
@@ -87,7 +88,33 @@ class ResultStore:
         self.what = what
         self._lock_fd: int | None = None
 
-    # -- locking ----------------------------------------------------------------------
+    # -- the folder ------------------------------------------------------------------
+    def check(self) -> None:
+        """Fail (:class:`OutputError`) unless ``root`` is absent, empty or a store's folder.
+
+        For a root a user may choose (a calibration's checkpoint beside its ``--out``): call it
+        before :meth:`lock`, which writes into the folder.
+        """
+        root = self.root
+        if root.is_symlink() or (root.exists() and not root.is_dir()):
+            raise OutputError(f"{root}: is a file or a link, not a jobsim store; move it away")
+        if root.is_dir() and not (root / STORE_MARKER).is_file() and any(root.iterdir()):
+            raise OutputError(f"{root}: exists and is not a jobsim store (no {STORE_MARKER} "
+                              "marker); jobsim never changes it; move it away")
+
+    def clear(self) -> None:
+        """Delete every stored file (an earlier run's); only while holding the lock."""
+        if self._lock_fd is None:
+            raise RuntimeError("clear() needs the store's lock")
+        self.check()
+        for child in self.root.iterdir():
+            if child.name in (".lock", STORE_MARKER):
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+
     def _make_root(self) -> None:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -187,9 +214,7 @@ class ResultStore:
 
     def remove(self) -> None:
         """Delete the store's folder; refuse (:class:`OutputError`) one no store made."""
-        if not self.root.exists():
+        if not self.root.exists() and not self.root.is_symlink():
             return
-        if self.root.is_symlink() or not (self.root / STORE_MARKER).is_file():
-            raise OutputError(f"{self.root}: exists and is not a jobsim store (no "
-                              f"{STORE_MARKER} marker); jobsim never deletes it; move it away")
+        self.check()
         shutil.rmtree(self.root)

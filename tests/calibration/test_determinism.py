@@ -80,3 +80,29 @@ def test_interrupted_calibration_resumes_to_the_same_result(make_tiny, tmp_path,
     assert resumed["parameters"] == whole["parameters"]
     assert resumed["objective"] == whole["objective"]
     assert not out.with_name("fit.checkpoint").exists()
+
+
+def test_checkpoint_folder_is_ours_locked_and_cleared(tiny, tmp_path):
+    """A user's folder is never a checkpoint; one writer at a time; a fresh run clears it."""
+    from jobsim.errors import OutputError
+    from jobsim.store import StoreLocked
+
+    spec = _spec(tiny)
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "notes.txt").write_text("keep")
+    for resume in (False, True):
+        with pytest.raises(OutputError, match=f"{user}: exists and is not a jobsim store"):
+            Evaluator(checkpoint=user, resume=resume, progress=False)
+    assert [p.name for p in user.iterdir()] == ["notes.txt"]
+
+    ckpt = tmp_path / "run.checkpoint"
+    with Evaluator(workers=1, checkpoint=ckpt, fingerprint="f1", progress=False) as ev:
+        ev.moments(spec, POINTS[:1], 1)
+        with pytest.raises(StoreLocked, match="another jobsim process is writing"):
+            Evaluator(checkpoint=ckpt, fingerprint="f1", resume=True, progress=False)
+    assert len(list(ckpt.glob("f*/*/r*.json"))) == 1
+    with Evaluator(workers=1, checkpoint=ckpt, fingerprint="f1", progress=False) as ev:
+        assert not list(ckpt.glob("f*/*/r*.json"))  # without resume: an earlier run's cleared
+        ev.moments(spec, POINTS[:1], 1)
+        assert ev.computed == 1

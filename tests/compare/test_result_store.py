@@ -108,3 +108,26 @@ def test_optimise_evaluations_are_checked(tmp_path):
     assert evals.load("k1") is None
     path.write_text("[" * 100000)
     assert evals.load("k1") is None
+
+
+def test_clear_keeps_the_lock_and_needs_it(store):
+    s, _ = store
+    with pytest.raises(RuntimeError, match="lock"):
+        s.clear()
+    s.lock()
+    try:
+        s.clear()
+        assert s.files() == [] and (s.root / ".lock").is_file()
+        with pytest.raises(StoreLocked):
+            ResultStore(s.root, "test/1").lock()  # still held
+    finally:
+        s.unlock()
+
+
+def test_check_refuses_a_file_or_a_users_folder(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(OutputError, match="is a file or a link"):
+        ResultStore(tmp_path / "f", "test/1").check()
+    ResultStore(tmp_path / "new", "test/1").check()  # absent: fine
+    (tmp_path / "empty").mkdir()
+    ResultStore(tmp_path / "empty", "test/1").check()  # empty: fine
