@@ -106,3 +106,20 @@ def test_checkpoint_folder_is_ours_locked_and_cleared(tiny, tmp_path):
         assert not list(ckpt.glob("f*/*/r*.json"))  # without resume: an earlier run's cleared
         ev.moments(spec, POINTS[:1], 1)
         assert ev.computed == 1
+
+
+def test_a_dask_cluster_gives_the_same_moments(tiny):
+    """The calibration runs on jobsim's one executor: any backend, the same numbers."""
+    distributed = pytest.importorskip("dask.distributed")
+    from jobsim.executors import DaskExecutor
+
+    spec = _spec(tiny)
+    with Evaluator(workers=1, progress=False) as one:
+        a = one.moments(spec, POINTS[:2], 2)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None, silence_logs=40) as cluster, \
+            DaskExecutor(cluster.scheduler_address) as dask, \
+            Evaluator(executor=dask, progress=False, batch_size=3) as ev:
+        b = ev.moments(spec, POINTS[:2], 2)
+        assert ev.computed == 4
+    np.testing.assert_array_equal(a, b)
