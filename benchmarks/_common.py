@@ -55,9 +55,8 @@ def machine() -> dict[str, Any]:
 
 def write_json(name: str, payload: dict[str, Any]) -> Path:
     """Write ``out/bench/<name>`` (whole file at once)."""
-    OUT.mkdir(parents=True, exist_ok=True)
+    from jobsim.results import atomic_write
+
     path = OUT / name
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(path, json.dumps(payload, indent=2) + "\n")
     return path

@@ -9,9 +9,9 @@ identification, Morris sensitivity, the check of parameters held fixed), and wri
   covariance, version and timings,
 - ``FITTED_report/`` — report.md, tables (CSV) and figures.
 
-Every batch of simulations is checkpointed to ``FITTED.checkpoint.json``; with ``resume=True``
-the run replays from it and only simulates what is missing. The checkpoint is removed when the
-outputs are written.
+Every finished simulation is checkpointed in the folder ``FITTED.checkpoint/`` (jobsim's one
+resume cache, :mod:`jobsim.store`); with ``resume=True`` the run replays from it and only
+simulates what is missing. The checkpoint is removed when the outputs are written.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import pandas as pd
 from jobsim import data
 from jobsim.calibration import diagnostics
 from jobsim.calibration.config import CalibrationConfigError, LoadedConfig, load_config
-from jobsim.calibration.evaluator import Evaluator
+from jobsim.calibration.evaluator import Evaluator, remove_checkpoint
 from jobsim.calibration.fitted import write_fitted
 from jobsim.calibration.report import fit_table, parameter_table, write_report
 from jobsim.calibration.simulate import simulate_monthly
@@ -126,9 +126,7 @@ def run_calibrate(config: Path, out: Path, resume: bool = False, workers: int = 
     cfg = load_config(config)
     moments = build_targets(cfg)
     method, sim = cfg.spec.method, cfg.spec.simulation
-    checkpoint = out.with_name(out.stem + ".checkpoint.json")
-    if not resume:
-        checkpoint.unlink(missing_ok=True)
+    checkpoint = out.with_name(out.stem + ".checkpoint")  # cleared unless resuming
     out.parent.mkdir(parents=True, exist_ok=True)
     with Evaluator(workers=workers, checkpoint=checkpoint, fingerprint=fingerprint(cfg),
                    resume=resume) as ev:
@@ -218,7 +216,7 @@ def run_calibrate(config: Path, out: Path, resume: bool = False, workers: int = 
                           pt=pt, prof=prof, ident=ident, mt=morris, check=check,
                           monthly=monthly, observed=_observed_rates(),
                           profile_pts=profile_pts, annual=annual)
-    checkpoint.unlink(missing_ok=True)
+    remove_checkpoint(checkpoint)
     print(_summary(meta, pt, ft, out_toml, report))
     return {"fitted": str(out_toml), "meta": str(out_meta), "report": str(report),
             "objective": result.objective, "dof": result.dof,

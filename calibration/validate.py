@@ -34,7 +34,7 @@ import pandas as pd
 from jobsim import data
 from jobsim.calibration.config import CalibrationConfigError, LoadedConfig, load_config
 from jobsim.calibration.demand import ELASTICITY
-from jobsim.calibration.evaluator import Evaluator
+from jobsim.calibration.evaluator import Evaluator, remove_checkpoint
 from jobsim.calibration.fitted import load_meta
 from jobsim.calibration.objective import Problem
 from jobsim.calibration.simulate import Extractor, make_spec
@@ -352,7 +352,7 @@ def run_validate(config: Path, out: Path, fitted: Path | None = None, workers: i
                                      "jobsim wrote; choose another path")
     out.mkdir(parents=True, exist_ok=True)
     mark_output(out)  # ours from now on: a rerun may resume in it and replace its files
-    checkpoint = out / "validate.checkpoint.json"
+    checkpoint = out / "validate.checkpoint"
     key = fingerprint(cfg) + (Path(fitted).read_text(encoding="utf-8") if fitted else "") \
         + repr(opt)
     timings: dict[str, float] = {}
@@ -429,5 +429,5 @@ def run_validate(config: Path, out: Path, fitted: Path | None = None, workers: i
             "macro_oos": oos_macro,
             "fits": fits, "years": [first, last], "persons_per_agent": ppa}
     written = write_outputs(out, backcast, meta, docs)
-    checkpoint.unlink(missing_ok=True)
+    remove_checkpoint(checkpoint)
     return {"backcast": backcast, "meta": meta, **written}

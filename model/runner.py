@@ -15,7 +15,7 @@ from jobsim import data
 from jobsim.agents import URBAN_EMPLOYMENT, State
 from jobsim.labour_market import LabourMarket
 from jobsim.results import Results, git_commit, judge_targets, package_version
-from jobsim.scenario import LoadedScenario
+from jobsim.scenario import LoadedScenario, check_scale
 
 __all__ = ["run_scenario", "simulate", "attribution_table", "ATTRIBUTION_COLUMNS",
            "gross_and_net", "TOTAL_EMPLOYMENT"]
@@ -180,10 +180,17 @@ def run_scenario(
     replicate: int = 0,
     attribution: bool = True,
 ) -> Results:
-    """Simulate one scenario once (plus one counterfactual per instrument for attribution)."""
+    """Simulate one scenario once (plus one counterfactual per instrument for attribution).
+
+    A ``persons_per_agent`` given here is checked as the command line checks it (in
+    [1, population / MIN_AGENTS]): a :class:`jobsim.scenario.ScenarioError` before any work.
+    """
     run = loaded.spec.scenario
     seed = run.seed if seed is None else seed
-    scale = run.persons_per_agent if persons_per_agent is None else persons_per_agent
+    if isinstance(persons_per_agent, (np.integer, np.floating)):  # numpy's numbers (EMA, SALib)
+        persons_per_agent = float(persons_per_agent)
+    scale = run.persons_per_agent if persons_per_agent is None else check_scale(
+        persons_per_agent, loaded.params, "persons_per_agent")
     model = simulate(loaded, seed=seed, persons_per_agent=scale, replicate=replicate)
     monthly = model.monthly()
     table = (attribution_table(loaded, model, seed=seed, persons_per_agent=scale,

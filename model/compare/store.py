@@ -1,49 +1,34 @@
 """Finished replications on disk, so an interrupted comparison resumes where it stopped.
 
-One JSON file per task, named by scenario, scenario hash and replicate
-(``<scenario>-<hash12>/r0007-<key>.json``), written to a temporary file and renamed into
-place: a file is either complete or absent, even after a kill. The key covers everything
-that can change the numbers (the task: scenario content, seed, replicate, scale, draws, and
-the hash of the model's source and its numeric libraries).
-
-A stored file is trusted only after checking it: it carries the full task description and a
-SHA-256 checksum of its content, and it is used only if the checksum matches, the task is the
-one asked for, and every frame has the expected shape. Anything else (a corrupt, edited,
-truncated or copied file) is reported as a warning and recomputed, never used.
+A :class:`jobsim.store.ResultStore` (the one resume cache, shared with the calibration: atomic
+files, checksum, task check, lock) whose payload is a replication's tables. One file per task,
+named by scenario, scenario hash and replicate (``<scenario>-<hash12>/r0007-<key>.json``). The
+key covers everything that can change the numbers (the task: scenario content, seed,
+replicate, scale, draws, and the hash of the model's source and its numeric libraries). A
+stored file is used only if it passes the store's checks and every frame has the expected
+shape; anything else is reported as a warning and recomputed, never used.
 
 Frames are stored as column lists of Python numbers (``json`` writes floats by ``repr``, which
-reads back exactly). One process at a time writes a store: :meth:`TaskStore.lock` takes an
-exclusive lock, and a second writer fails at once.
+reads back exactly).
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
 import math
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from jobsim.compare.tasks import TARGET_FRAME_COLUMNS, Task, TaskResult
-from jobsim.errors import OutputError
-from jobsim.results import atomic_write
+from jobsim.store import ResultStore, StoreLocked
+from jobsim.store import Unusable as _Corrupt
 
 __all__ = ["TaskStore", "frame_to_json", "frame_from_json", "StoreLocked"]
 
 _KINDS = {"f": "float64", "i": "int64", "u": "int64", "b": "bool"}
 _FORMAT = 2  # version of the file layout; another version is recomputed
-
-
-class StoreLocked(OutputError):
-    """Another process is writing the same task store."""
-
-
-class _Corrupt(Exception):
-    """A stored file that must not be used (the message says why)."""
 
 
 def frame_to_json(df: pd.DataFrame | None) -> dict[str, Any] | None:
@@ -99,19 +84,14 @@ def frame_from_json(obj: dict[str, Any] | None) -> pd.DataFrame | None:
     return pd.DataFrame(cols, columns=obj["columns"])
 
 
-def _canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, allow_nan=True, separators=(",", ":")).encode()
-
-
 def _task_json(task: Task) -> dict[str, Any]:
     """The task as JSON values (tuples become lists), the way it reads back from a file."""
     return json.loads(json.dumps(task.describe(), allow_nan=True, default=str))
 
 
-def _same_task(stored: Any, task: Task) -> bool:
+def _same_task(stored: Any, want: dict[str, Any]) -> bool:
     if not isinstance(stored, dict):
         return False
-    want = _task_json(task)
     ignore = {"with_attribution", "path"}  # neither changes the replicate's own numbers
     return ({k: v for k, v in stored.items() if k not in ignore}
             == {k: v for k, v in want.items() if k not in ignore})
@@ -124,34 +104,17 @@ class TaskStore:
     """
 
     def __init__(self, root: Path, warn: Callable[[str], None] | None = None) -> None:
-        self.root = Path(root)
-        self.warn = warn or (lambda message: None)
-        self._lock_fd: int | None = None
+        self._files = ResultStore(root, _FORMAT, warn=warn, what="stored replication")
+        self.root = self._files.root
 
-    # -- locking ----------------------------------------------------------------------
     def lock(self, what: str = "this task store") -> TaskStore:
         """Take the store's exclusive lock, or raise :class:`StoreLocked` at once."""
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise OutputError(f"{self.root}: cannot create the task store "
-                              f"({exc.strerror or exc})") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise StoreLocked(f"{what}: another jobsim process is writing to it ({self.root} "
-                              "is locked); wait for it to finish or choose another --out"
-                              ) from None
-        self._lock_fd = fd
+        self._files.lock(what)
         return self
 
     def unlock(self) -> None:
-        """Release the lock (closing the file releases it; so does the process ending)."""
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        """Release the lock."""
+        self._files.unlock()
 
     def __enter__(self) -> TaskStore:
         return self
@@ -159,45 +122,13 @@ class TaskStore:
     def __exit__(self, *exc: object) -> None:
         self.unlock()
 
-    # -- files ------------------------------------------------------------------------
+    @staticmethod
+    def _name(task: Task) -> str:
+        return f"{task.scenario}-{task.scenario_hash[:12]}/r{task.replicate:04d}-{task.key}.json"
+
     def path(self, task: Task) -> Path:
         """Where the task's result lives."""
-        folder = f"{task.scenario}-{task.scenario_hash[:12]}"
-        return self.root / folder / f"r{task.replicate:04d}-{task.key}.json"
-
-    def _read(self, task: Task, months: int | None) -> TaskResult:
-        path = self.path(task)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise _Corrupt(f"unreadable ({exc})") from None
-        try:
-            obj = json.loads(text)
-        except ValueError:
-            raise _Corrupt("not valid JSON") from None
-        if not isinstance(obj, dict) or set(obj) != {"format", "task", "checksum", "payload"}:
-            raise _Corrupt("not a jobsim task file")
-        if obj["format"] != _FORMAT:
-            raise _Corrupt(f"file format {obj['format']!r}, not {_FORMAT}")
-        payload = obj["payload"]
-        digest = hashlib.sha256(_canonical({"task": obj["task"], "payload": payload}))
-        if digest.hexdigest() != obj["checksum"]:
-            raise _Corrupt("checksum mismatch (the file was changed after it was written)")
-        if not _same_task(obj["task"], task):
-            raise _Corrupt("it holds another task's result")
-        if not isinstance(payload, dict) or set(payload) != {"cpu_seconds", "monthly", "targets",
-                                                              "attribution"}:
-            raise _Corrupt("its content has the wrong shape")
-        _check_frame(payload["monthly"], "monthly", rows=months)
-        _check_frame(payload["targets"], "targets", columns=TARGET_FRAME_COLUMNS)
-        if payload["attribution"] is not None:
-            _check_frame(payload["attribution"], "attribution")
-        if not isinstance(payload["cpu_seconds"], (int, float)):
-            raise _Corrupt("'cpu_seconds' is not a number")
-        return TaskResult(monthly=frame_from_json(payload["monthly"]),
-                          targets=frame_from_json(payload["targets"]),
-                          attribution=frame_from_json(payload["attribution"]),
-                          cpu_seconds=float(payload["cpu_seconds"]))
+        return self.root / self._name(task)
 
     def load(self, task: Task, months: int | None = None) -> TaskResult | None:
         """The stored result if one answers the task (with attribution if asked), checked.
@@ -205,15 +136,9 @@ class TaskStore:
         ``months``: the horizon, checked against the stored monthly table. A file that fails
         a check is reported through ``warn`` and treated as absent.
         """
-        path = self.path(task)
-        if not path.is_file():
-            return None
-        try:
-            result = self._read(task, months)
-        except _Corrupt as why:
-            self.warn(f"{path}: stored replication not used, it is recomputed: {why}")
-            return None
-        if task.with_attribution and result.attribution is None:
+        result = self._files.load(self._name(task), _task_json(task),
+                                  lambda payload: _result(payload, months), same=_same_task)
+        if result is None or (task.with_attribution and result.attribution is None):
             return None
         return result
 
@@ -223,17 +148,27 @@ class TaskStore:
 
     def save(self, task: Task, result: TaskResult) -> Path:
         """Write the result atomically, with its task and checksum; return its path."""
-        task_obj = _task_json(task)
         payload = {"cpu_seconds": result.cpu_seconds,
                    **{name: frame_to_json(df) for name, df in result.frames().items()}}
-        payload = json.loads(json.dumps(payload, allow_nan=True))  # as it reads back
-        checksum = hashlib.sha256(_canonical({"task": task_obj, "payload": payload}))
-        obj = {"format": _FORMAT, "task": task_obj, "checksum": checksum.hexdigest(),
-               "payload": payload}
-        path = self.path(task)
-        atomic_write(path, json.dumps(obj, allow_nan=True) + "\n", durable=True)
-        return path
+        return self._files.save(self._name(task), _task_json(task), payload)
 
     def files(self) -> list[Path]:
         """Every stored result file."""
-        return sorted(self.root.glob("*/r*.json")) if self.root.is_dir() else []
+        return self._files.files()
+
+
+def _result(payload: Any, months: int | None) -> TaskResult:
+    """A stored payload as a result, after checking every table's shape."""
+    if not isinstance(payload, dict) or set(payload) != {"cpu_seconds", "monthly", "targets",
+                                                          "attribution"}:
+        raise _Corrupt("its content has the wrong shape")
+    _check_frame(payload["monthly"], "monthly", rows=months)
+    _check_frame(payload["targets"], "targets", columns=TARGET_FRAME_COLUMNS)
+    if payload["attribution"] is not None:
+        _check_frame(payload["attribution"], "attribution")
+    if not isinstance(payload["cpu_seconds"], (int, float)):
+        raise _Corrupt("'cpu_seconds' is not a number")
+    return TaskResult(monthly=frame_from_json(payload["monthly"]),
+                      targets=frame_from_json(payload["targets"]),
+                      attribution=frame_from_json(payload["attribution"]),
+                      cpu_seconds=float(payload["cpu_seconds"]))

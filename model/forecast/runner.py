@@ -16,15 +16,15 @@ Files written to ``DIR``:
 ``<series>.png``
     One figure per series.
 
-Everything is computed first and written to a temporary directory beside ``DIR``, which then
-replaces ``DIR`` as a whole; on any error the temporary directory is removed and ``DIR`` is
-left as it was.
+``DIR`` is checked before any work (:func:`jobsim.results.check_output_dir`: a new, empty or
+jobsim-made folder, never a user's), everything is computed first and written through
+:class:`jobsim.results.atomic_dir` (the one safe-output mechanism: a temporary folder beside
+``DIR`` that replaces it as a whole and carries jobsim's marker); on any error nothing is left
+and ``DIR`` stays as it was.
 """
 
 from __future__ import annotations
 
-import secrets
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +33,7 @@ from jobsim.forecast.exog import exog_backtest, exog_summary
 from jobsim.forecast.pipeline import SeriesForecast, forecast_series
 from jobsim.forecast.plots import plot_forecast
 from jobsim.forecast.series import load_all
+from jobsim.results import atomic_dir, check_output_dir
 
 __all__ = ["FORECAST_COLUMNS", "run_forecast", "forecast_table", "backtest_table"]
 
@@ -58,42 +59,14 @@ def backtest_table(results: list[SeriesForecast]) -> pd.DataFrame:
     return pd.concat([fc.backtest for fc in results], ignore_index=True)[SCORE_COLUMNS]
 
 
-def _fresh_dir(parent: Path, prefix: str) -> Path:
-    """Create a new empty directory in ``parent`` (mode from the umask, unlike mkdtemp)."""
-    while True:
-        path = parent / f"{prefix}{secrets.token_hex(4)}"
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:
-            continue
-
-
-def _replace(staged: Path, target: Path) -> None:
-    """Move ``staged`` to ``target``, swapping out an existing directory safely."""
-    if target.exists() and not target.is_dir():
-        raise FileExistsError(f"{target} exists and is not a directory")
-    if not target.exists():
-        staged.rename(target)
-        return
-    old = _fresh_dir(target.parent, f".{target.name}.old-")
-    old.rmdir()
-    target.rename(old)
-    try:
-        staged.rename(target)
-    except BaseException:
-        old.rename(target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def run_forecast(out_dir: Path, include_memory: bool = False, seed: int = 0) -> dict:
     """Forecast the headline series, backtest them, and write CSVs and plots to ``out_dir``.
 
     Parameters
     ----------
     out_dir : Path
-        Output directory; replaced as a whole when the run succeeds.
+        Output directory: new, empty, or one jobsim wrote (it carries jobsim's marker);
+        replaced as a whole when the run succeeds.
     include_memory : bool
         Use M-flagged (memory, unverified) values too. Off by default.
     seed : int
@@ -111,17 +84,18 @@ def run_forecast(out_dir: Path, include_memory: bool = False, seed: int = 0) -> 
     ------
     jobsim.data.DataError
         Bad data, naming the series and period; nothing is written.
+    jobsim.errors.OutputError
+        ``out_dir`` is a file, or a folder jobsim did not write (checked before any work);
+        nothing is written.
     """
-    out_dir = Path(out_dir)
+    out_dir = check_output_dir(Path(out_dir))
     results = [forecast_series(s) for s in load_all(include_memory=include_memory)]
     forecast = forecast_table(results)
     backtest = backtest_table(results)
     exog = exog_backtest()
     exog_scores = exog_summary(exog)
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staged = _fresh_dir(out_dir.parent, f".{out_dir.name}.tmp-")
-    try:
+    with atomic_dir(out_dir) as staged:
         forecast.to_csv(staged / "forecast.csv", index=False, float_format=FLOAT_FORMAT)
         backtest.to_csv(staged / "backtest.csv", index=False, float_format=FLOAT_FORMAT)
         exog.to_csv(staged / "exog_backtest.csv", index=False, float_format=FLOAT_FORMAT)
@@ -129,10 +103,6 @@ def run_forecast(out_dir: Path, include_memory: bool = False, seed: int = 0) -> 
         plots = {fc.series.name: f"{fc.series.name}.png" for fc in results}
         for fc in results:
             plot_forecast(fc, staged / plots[fc.series.name])
-        _replace(staged, out_dir)
-    except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
-        raise
     return {
         "out_dir": out_dir,
         "forecast": out_dir / "forecast.csv",

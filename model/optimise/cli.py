@@ -43,7 +43,13 @@ from jobsim.optimise.report import render_page
 from jobsim.optimise.search import EvalStore, MixEvaluator, mix_table, nsga2_search
 from jobsim.optimise.space import Mix, Space, build_space
 from jobsim.policies import KINDS
-from jobsim.results import atomic_dir, atomic_write, git_commit, package_version
+from jobsim.results import (
+    atomic_dir,
+    atomic_write,
+    check_output_dir,
+    git_commit,
+    package_version,
+)
 from jobsim.scenario import ScenarioError, load_scenario
 from tqdm.auto import tqdm
 
@@ -78,10 +84,7 @@ class OptimiseResult:
 
 
 def _check_out(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or (
-            not (out / "manifest.json").is_file() and any(out.iterdir()))):
-        raise FileExistsError(f"{out}: exists and is not a jobsim output folder; "
-                              f"choose another --out")
+    check_output_dir(out)  # jobsim's marker, not a manifest.json: refused before any work
 
 
 def _store_root(out: Path, resume: bool) -> Path:

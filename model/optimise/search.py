@@ -13,7 +13,6 @@ without the interruption. No algorithm state is pickled.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,16 +24,21 @@ from jobsim.compare.executors import Executor
 from jobsim.optimise.evaluate import OUTCOMES, Future, MixRun, futures_key, mix_key, run_mix, stack
 from jobsim.optimise.objectives import minimised, objectives
 from jobsim.optimise.space import Mix, Space
-from jobsim.results import atomic_write
+from jobsim.store import ResultStore, Unusable
 
 __all__ = ["EvalStore", "MixEvaluator", "nsga2_search", "random_search", "mix_table"]
 
 
 class EvalStore:
-    """Evaluated mixes on disk: ``<root>/evals/<key>.json``, each complete or absent."""
+    """Evaluated mixes on disk: ``<root>/evals/<key>.json``, each complete or absent.
+
+    A :class:`jobsim.store.ResultStore` (jobsim's one resume cache: atomic, checksummed,
+    checked before use; an unusable file is recomputed).
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._files = ResultStore(self.root, "jobsim-optimise-mix/1", what="stored mix")
 
     def path(self, key: str) -> Path:
         """Where a mix's outcomes live."""
@@ -42,21 +46,23 @@ class EvalStore:
 
     def load(self, key: str) -> dict[str, np.ndarray] | None:
         """The stored outcomes, or None."""
-        path = self.path(key)
-        if not path.is_file():
-            return None
-        try:
-            obj = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return {k: np.array(obj["outcomes"][k], dtype=float) for k in OUTCOMES}
+        return self._files.load(f"evals/{key}.json", {"key": key}, _outcomes)
 
     def save(self, key: str, mix: Mix, scale: float, out: dict[str, np.ndarray],
              cpu: float) -> None:
         """Write a mix's outcomes atomically (and durably: the store must survive a kill)."""
-        obj = {"budgets": list(mix.budgets), "starts": list(mix.starts), "scale": scale,
-               "cpu_seconds": cpu, "outcomes": {k: out[k].tolist() for k in OUTCOMES}}
-        atomic_write(self.path(key), json.dumps(obj) + "\n", durable=True)
+        self._files.save(f"evals/{key}.json", {"key": key}, {
+            "budgets": list(mix.budgets), "starts": list(mix.starts), "scale": scale,
+            "cpu_seconds": cpu, "outcomes": {k: out[k].tolist() for k in OUTCOMES}})
+
+
+def _outcomes(payload: dict) -> dict[str, np.ndarray]:
+    """A stored mix's outcomes, one equally long list of numbers per outcome."""
+    values = [payload["outcomes"][k] for k in OUTCOMES]
+    if len({len(v) for v in values}) != 1 or not all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for v in values for x in v):
+        raise Unusable("outcomes of different lengths or not numbers")
+    return {k: np.array(v, dtype=float) for k, v in zip(OUTCOMES, values)}
 
 
 @dataclass

@@ -91,3 +91,32 @@ def test_compare_equals_the_files_compare(plan, tmp_path):
     assert (tmp_path / "saved" / "targets.xlsx").is_file()
     assert (tmp_path / "saved" / "report.html").is_file()
     assert c.prob_met("new_urban_jobs").keys() == {"baseline_2021", "plan_more_hiring"}
+
+
+@pytest.mark.parametrize("bad", [1e12, 0.5, 0, -100.0, float("nan"), float("inf"), True, "100"])
+def test_scale_is_bounded_from_python(plan, bad, monkeypatch):
+    """``persons_per_agent`` from Python meets the CLI's bound, before any simulation."""
+    import jobsim.runner
+    from jobsim.errors import UserError
+    from jobsim.runner import run_scenario
+
+    def never(*args, **kwargs):
+        raise AssertionError("the simulation ran before the scale was checked")
+
+    monkeypatch.setattr(jobsim.runner, "simulate", never)
+    resident = plan.loaded.params["population.resident_population"]
+    expect = (r"persons_per_agent: must be a number" if isinstance(bad, (bool, str)) else
+              rf"persons_per_agent: must lie in \[1, {resident / 1000:,.0f}\] \(at least 1,000 "
+              rf"agents for {resident:,.0f} residents\)")
+    with pytest.raises(UserError, match=expect):
+        run(plan, persons_per_agent=bad)
+    with pytest.raises(UserError, match=expect):
+        run_scenario(plan.loaded, persons_per_agent=bad)
+
+
+def test_scale_at_the_bound_and_numpy_numbers_run(plan):
+    """The largest scale the bound allows runs; numpy numbers are numbers."""
+    resident = plan.loaded.params["population.resident_population"]
+    r = run(plan, persons_per_agent=np.float64(resident / 1000), attribution=False)
+    assert r.manifest["persons_per_agent"] == resident / 1000
+    assert np.isfinite(r.monthly["surveyed_unemployment_rate"]).all()

@@ -1,4 +1,8 @@
-"""After SIGKILL of ``jobsim calibrate``'s main process no worker process is left (#15)."""
+"""After SIGKILL of ``jobsim calibrate``'s main process no worker process is left (#15).
+
+The workers are jobsim's one executor's (:mod:`jobsim.executors`): forked by a fork server, so
+they are the main process's grandchildren; the fork server and resource tracker must go too.
+"""
 
 from __future__ import annotations
 
@@ -43,12 +47,15 @@ def test_sigkill_of_calibrate_leaves_no_worker(make_tiny, tmp_path):
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:
+        helpers: set[int] = set()  # fork server, resource tracker
         workers: set[int] = set()
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(workers) < 2:
-            workers |= {c for c in _children(proc.pid) if _alive(c)}
+            helpers |= {c for c in _children(proc.pid) if _alive(c)}
+            workers |= {w for h in helpers for w in _children(h) if _alive(w)}
             time.sleep(0.2)
         assert len(workers) >= 2, "the calibration never started its workers"
+        workers |= helpers
         time.sleep(1.0)  # let the workers take tasks
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import jobsim.data
@@ -10,8 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from jobsim.data import DATA_DIR, DataError
+from jobsim.errors import OutputError, UserError
 from jobsim.forecast.runner import run_forecast
 from jobsim.forecast.series import SERIES, load_series
+from jobsim.results import MARKER
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +32,7 @@ def test_files_and_returned_dict(first_run):
     assert set(written["plots"]) == set(SERIES)
     assert written["exog_backtest"] == out / "exog_backtest.csv"
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["forecast.csv", "backtest.csv", "exog_backtest.csv", "exog_summary.csv"]
+        ["forecast.csv", "backtest.csv", "exog_backtest.csv", "exog_summary.csv", MARKER]
         + [f"{s}.png" for s in SERIES])
     assert all(p.stat().st_size > 1000 for p in written["plots"].values())
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temp dirs
@@ -75,25 +78,52 @@ def test_rerun_is_byte_identical_and_replaces(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging or backup left
 
 
+def _hunan_only(monkeypatch):
+    """The fastest series only (each run loads and fits from scratch)."""
+    hunan = load_series("hunan_new_urban_jobs")
+    monkeypatch.setattr(runner, "load_all", lambda **_: [hunan])
+
+
 def test_failure_leaves_nothing(tmp_path, monkeypatch):
-    """An error while writing leaves no output and an existing directory intact."""
+    """An error while writing leaves no output and an earlier output intact."""
+    _hunan_only(monkeypatch)
+    out = tmp_path / "out"
+    run_forecast(out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
     def broken_plot(fc, path):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(runner, "plot_forecast", broken_plot)
-    # Hunan only: the fastest series; the plot fails after the CSVs are already staged.
-    hunan = load_series("hunan_new_urban_jobs")
-    monkeypatch.setattr(runner, "load_all", lambda **_: [hunan])
-    out = tmp_path / "out"
+    monkeypatch.setattr(runner, "plot_forecast", broken_plot)  # after the CSVs are staged
     with pytest.raises(RuntimeError, match="disk full"):
-        run_forecast(out)
-    assert list(tmp_path.iterdir()) == []
-    out.mkdir()
-    (out / "keep.txt").write_text("previous results")
+        run_forecast(tmp_path / "new")
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
     with pytest.raises(RuntimeError):
         run_forecast(out)
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_users_folder_is_never_replaced(tmp_path, monkeypatch):
+    """A folder without jobsim's marker survives ``run_forecast``: a user error naming it."""
+    def never(**_):
+        raise AssertionError("the forecast ran before the folder was checked")
+
+    monkeypatch.setattr(runner, "load_all", never)
+    out = tmp_path / "notes"
+    out.mkdir()
+    (out / "keep.txt").write_text("the user's own notes")
+    with pytest.raises(OutputError, match=re.escape(f"{out}: exists, is not empty and is not "
+                                                    "a jobsim output folder")) as caught:
+        run_forecast(out)
+    assert isinstance(caught.value, UserError)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes"]
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert (out / "keep.txt").read_text() == "the user's own notes"
+    (tmp_path / "file.csv").write_text("a,b\n")
+    with pytest.raises(OutputError, match="file.csv"):
+        run_forecast(tmp_path / "file.csv")
+    assert (tmp_path / "file.csv").read_text() == "a,b\n"
 
 
 def test_bad_data_writes_nothing(tmp_path, monkeypatch):

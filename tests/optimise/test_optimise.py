@@ -155,3 +155,22 @@ def test_a_foreign_output_folder_is_refused_and_left_alone(tmp_path, capsys):
     assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
     assert (foreign / "notes.txt").read_text() == "keep me"
     assert not (tmp_path / ".mine.optimise").exists()
+
+
+def test_a_users_folder_with_a_manifest_is_refused_before_any_work(tmp_path, monkeypatch):
+    """A manifest.json alone does not make a folder jobsim's (its marker does)."""
+    import jobsim.optimise.cli as optimise_cli
+    from jobsim.errors import OutputError
+
+    def never(*args, **kwargs):
+        raise AssertionError("the optimisation started before --out was checked")
+
+    monkeypatch.setattr(optimise_cli, "make_futures", never)
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "manifest.json").write_text("{}")
+    (out / "notes.txt").write_text("keep")
+    with pytest.raises(OutputError, match="not a jobsim output folder"):
+        optimise(out)
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]

@@ -164,7 +164,7 @@ def test_page_bars_and_coverage_are_written(validated):
     assert {"coverage_80", "coverage_95"} <= set(cov.columns)
     allrow = cov[(cov["experiment"] == "all") & (cov["group"] == "all")].iloc[0]
     assert 0 <= allrow["coverage_80"] <= allrow["coverage_95"] <= 1
-    assert not (out / "validate.checkpoint.json").exists()
+    assert not (out / "validate.checkpoint").exists()
 
 
 def test_oos_fit_sees_nothing_of_the_held_out_year(validated):
