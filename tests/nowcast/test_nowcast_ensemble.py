@@ -174,3 +174,43 @@ def test_synthetic_actuals_condition_and_replan(tmp_path):
     # continuing from the actual: the year-end is at least what is in
     assert (abm["lo95"] >= a6).all()
     assert (frame.loc[frame["series"] == "vocational_training_ytd", "lo95"] >= 200000).all()
+
+
+def test_a_nowcast_to_the_same_out_reuses_the_ensemble(tmp_path):
+    """Next month's nowcast to the same DIR runs no model and writes the same numbers.
+
+    A stored replication that was altered is not used: it is re-run, and the table is still
+    the one a fresh run gives.
+    """
+    import json
+
+    from jobsim.nowcast.cli import run_nowcast
+
+    spec = EnsembleSpec(replications=REPS, persons_per_agent=TINY, workers=1)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("series,period,value,unit\n", encoding="utf-8")
+    out = tmp_path / "nc"
+    run_nowcast(empty, out, PLAN, method="abm", spec=spec, parameter_draws=None, quiet=True)
+    first = (out / "nowcast.csv").read_bytes()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["replications_reused"] == 0 and manifest["model_runs_this_time"] == REPS
+    stored = sorted((out / ".tasks").glob("*/r*.json"))
+    assert len(stored) == REPS
+
+    run_nowcast(empty, out, PLAN, method="abm", spec=spec, parameter_draws=None, quiet=True)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["replications_reused"] == REPS and manifest["model_runs_this_time"] == 0
+    assert manifest["cpu_seconds_in_tasks"] == 0
+    assert (out / "nowcast.csv").read_bytes() == first
+    # a statistical nowcast to the same DIR in between keeps the replications
+    run_nowcast(empty, out, PLAN, method="statistical", quiet=True)
+    assert len(sorted((out / ".tasks").glob("*/r*.json"))) == REPS
+
+    victim = sorted((out / ".tasks").glob("*/r0001-*.json"))[0]
+    victim.write_text(victim.read_text(encoding="utf-8").replace('"cpu_seconds": ',
+                                                                 '"cpu_seconds": 1'),
+                      encoding="utf-8")
+    run_nowcast(empty, out, PLAN, method="abm", spec=spec, parameter_draws=None, quiet=True)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["replications_reused"] == REPS - 1 and manifest["model_runs_this_time"] == 1
+    assert (out / "nowcast.csv").read_bytes() == first
