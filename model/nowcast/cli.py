@@ -24,7 +24,12 @@ import pandas as pd
 from jobsim.compare.store import TaskStore
 from jobsim.nowcast.actuals import empty_actuals, read_actuals
 from jobsim.nowcast.core import NowcastResult, abm_rows, statistical_rows
-from jobsim.nowcast.ensemble import EnsembleSpec, run_ensemble, topup_scenario_text
+from jobsim.nowcast.ensemble import (
+    EnsembleSpec,
+    store_dir,
+    run_ensemble,
+    topup_scenario_text,
+)
 from jobsim.nowcast.history import last_data_year, target
 from jobsim.nowcast.report import fan_figure, render_page, render_section
 from jobsim.results import (
@@ -149,6 +154,8 @@ def _run_nowcast(actuals: Path | None, out: Path, scenario: Path, method: str,
         t0 = time.perf_counter()
         if spec.topup is not None:  # a bad top-up fails before anything is created
             topup_scenario_text(loaded, *spec.topup)
+        for path in spec.reuse:
+            store_dir(path)
         store = TaskStore(_store_root(out), warn=_warn).lock(f"--out {out}")
         held.append(store)
         try:
@@ -240,7 +247,8 @@ def main_args(args: Any) -> int:
         "auto" if args.parameter_draws == "auto" else Path(args.parameter_draws))
     spec = EnsembleSpec(replications=args.replications, seed=args.seed,
                         persons_per_agent=args.persons_per_agent, workers=args.workers,
-                        macro_draws=not args.no_macro_draws, topup=parse_topup(args.top_up))
+                        macro_draws=not args.no_macro_draws, topup=parse_topup(args.top_up),
+                        reuse=tuple(getattr(args, "reuse", None) or ()))
     run_nowcast(args.actuals, args.out, args.scenario, method=args.method, spec=spec,
                 parameter_draws=draws)
     return 0

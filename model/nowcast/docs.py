@@ -216,6 +216,7 @@ def render_page() -> str:
 jobsim nowcast --actuals FILE --out DIR [--scenario scenarios/plan_2021.toml]
                [--method both|statistical|abm] [--replications 100] [--workers K]
                [--top-up INSTRUMENT=YUAN] [--no-macro-draws] [--parameter-draws FILE|none|auto]
+               [--reuse DIR ...]
 ```
 
 `FILE` is a CSV `series,period,value,unit`: `period` is `YYYY-MM`, the end of a cumulative
@@ -291,7 +292,11 @@ ensemble: the same mean and P(met) as `jobsim compare` (`tests/nowcast/test_nowc
 replications are kept in `DIR/.tasks` (the task store of `jobsim compare`: one checked file
 per replication, used only if the task, the model's source and libraries and the checksum
 match), and a nowcast written again to the same `DIR` (next month's actuals) reuses them and
-runs no model (`manifest.json`: `replications_reused`, `model_runs_this_time`).
+runs no model (`manifest.json`: `replications_reused`, `model_runs_this_time`). `--reuse DIR`
+also reads (never writes) another output's store: a `jobsim compare` of the plan with the
+same replications, scale and draws (its defaults are the nowcast's) holds exactly these
+replications. A top-up after the month's nowcast runs only the top-up's replications. No
+replication is dropped or shortened: a reused one is the run, byte for byte.
 The ABM simulates the scenario's year (2021): it runs only for actuals of that year. The data
 stop at 2020, so the ABM method is tested on actuals taken from the model's own replicate, never
 on a 2021 figure.

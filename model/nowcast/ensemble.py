@@ -45,7 +45,7 @@ from jobsim.scenario import LoadedScenario, ScenarioError, load_scenario
 
 __all__ = ["EnsembleSpec", "Ensemble", "run_ensemble", "observation_sd", "weights",
            "weighted_quantile", "topup_scenario_text", "effective_size", "frame_summary",
-           "months_differ"]
+           "months_differ", "store_dir"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class EnsembleSpec:
     macro_draws: bool = True
     parameter_draws: Path | None = None
     topup: tuple[str, float] | None = None     # (instrument kind, extra yuan)
+    reuse: tuple[Path, ...] = ()   # task stores to read finished replications from (read only)
 
 
 @dataclass
@@ -120,7 +121,8 @@ def topup_scenario_text(loaded: LoadedScenario, kind: str, extra_yuan: float) ->
             f'[instruments.{kind}]\nbudget_yuan = {total!r}\n')
 
 
-def _run(tasks: list[Task], workers: int | None, store: TaskStore | None, months: int
+def _run(tasks: list[Task], workers: int | None, store: TaskStore | None, months: int,
+         sources: tuple[TaskStore, ...] = ()
          ) -> tuple[dict[tuple[str, int], TaskResult], int, float]:
     """Run the tasks the store does not answer: every result, how many were reused, CPU s run.
 
@@ -131,6 +133,12 @@ def _run(tasks: list[Task], workers: int | None, store: TaskStore | None, months
     todo = []
     for task in tasks:
         stored = store.load(task, months) if store is not None else None
+        for source in sources:
+            if stored is not None:
+                break
+            stored = source.load(task, months)
+            if stored is not None and store is not None:
+                store.save(task, stored)  # the next nowcast to this DIR needs no source
         if stored is None:
             todo.append(task)
         else:
@@ -156,6 +164,17 @@ def _uncertainty(spec: EnsembleSpec) -> dict[str, str]:
     }
 
 
+def store_dir(path: Path) -> Path:
+    """A task store given as itself or as the output folder that holds it (``DIR/.tasks``)."""
+    path = Path(path)
+    if (path / ".tasks").is_dir():
+        return path / ".tasks"
+    if path.is_dir():
+        return path
+    raise ScenarioError(f"--reuse {path}: not a folder (give a jobsim compare or nowcast "
+                        f"output folder, or its .tasks folder)")
+
+
 def run_ensemble(scenario: Path, spec: EnsembleSpec, store: TaskStore | None = None
                  ) -> Ensemble:
     """Run the plan's ensemble (and the top-up's) on the compare machinery.
@@ -163,6 +182,8 @@ def run_ensemble(scenario: Path, spec: EnsembleSpec, store: TaskStore | None = N
     The ensemble does not depend on the actuals (they only weight it), so with a ``store``
     (the task store of ``jobsim compare``, same file format and checks) a later nowcast of
     the same plan, scale and draws reuses the replications instead of re-running them.
+    ``spec.reuse`` adds stores that are only read (e.g. a ``jobsim compare`` of the plan with
+    the same replications, scale and draws: its replications are these tasks).
     """
     if spec.replications < 1:
         raise ScenarioError(f"--replications must be >= 1, got {spec.replications}")
@@ -179,8 +200,10 @@ def run_ensemble(scenario: Path, spec: EnsembleSpec, store: TaskStore | None = N
                            persons_per_agent=spec.persons_per_agent,
                            attribution_replications=0, macro_draws=spec.macro_draws,
                            parameter_file=spec.parameter_draws)
+        sources = tuple(TaskStore(store_dir(p), warn=store.warn if store else None)
+                        for p in spec.reuse)
         results, reused, cpu = _run(tasks, spec.workers, store,
-                                    int(loaded.spec.scenario.months))
+                                    int(loaded.spec.scenario.months), sources)
     names = [ls.spec.scenario.name for ls in plan]
     base = [results[(names[0], r)] for r in range(spec.replications)]
     topup = ([results[(names[1], r)] for r in range(spec.replications)]
