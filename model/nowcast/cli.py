@@ -26,8 +26,8 @@ from jobsim.nowcast.actuals import empty_actuals, read_actuals
 from jobsim.nowcast.core import NowcastResult, abm_rows, statistical_rows
 from jobsim.nowcast.ensemble import (
     EnsembleSpec,
-    store_dir,
     run_ensemble,
+    store_dir,
     topup_scenario_text,
 )
 from jobsim.nowcast.history import last_data_year, target

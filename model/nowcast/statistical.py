@@ -46,6 +46,7 @@ from the simulations.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,7 +56,7 @@ from scipy import stats
 
 __all__ = ["Forecast", "Remainder", "pooled_profile", "interpolated", "pooled_scale",
            "remainder_history", "remainder_forecast", "origin_errors", "recalibration",
-           "normal_score", "year_so_far",
+           "normal_score", "year_so_far", "origins",
            "nowcast_cumulative",
            "nowcast_rate", "MIN_YEARS", "NEAR_MONTHS"]
 
@@ -190,7 +191,7 @@ def _cached(kind: str, record: pd.DataFrame, *args: object, compute) -> object:
     return _CACHE[key]
 
 
-def pooled_scale(record: pd.DataFrame, year: int) -> tuple[float, float]:
+def pooled_scale(record: pd.DataFrame, year: int, power: int = 1) -> tuple[float, float]:
     """(sigma, df): the spread of rho_m around its mean per month, pooled over months.
 
     The variance of what is still to come shrinks as the year goes by: with monthly
@@ -198,19 +199,20 @@ def pooled_scale(record: pd.DataFrame, year: int) -> tuple[float, float]:
     ``g(m) = (12 - m) / 12``. Each month's deviations from its mean over the years before
     ``year`` are standardised by ``sqrt(g(m))`` and pooled. Degrees of freedom: the distinct
     years that contribute, minus one (a year's deviations at different months are not
-    independent).
+    independent). ``power = 2`` standardises by ``g(m)`` instead (one shock on the whole rest
+    of the year: an alternative scored in :mod:`jobsim.nowcast.variants`).
     """
-    return _cached("pooled_scale", record, year,
-                   compute=lambda: _pooled_scale(record, year))  # type: ignore[return-value]
+    return _cached("pooled_scale", record, year, power,  # type: ignore[return-value]
+                   compute=lambda: _pooled_scale(record, year, power))
 
 
-def _pooled_scale(record: pd.DataFrame, year: int) -> tuple[float, float]:
+def _pooled_scale(record: pd.DataFrame, year: int, power: int) -> tuple[float, float]:
     ss, dof, years = 0.0, 0, set()
     for m in range(0, 12):
         rho = remainder_history(record, year, m).dropna()
         if len(rho) < 2:
             continue
-        ss += float(((rho - rho.mean()) ** 2).sum()) / ((12 - m) / 12)
+        ss += float(((rho - rho.mean()) ** 2).sum()) / ((12 - m) / 12) ** power
         dof += len(rho) - 1
         years |= set(rho.index)
     if dof == 0:
@@ -260,23 +262,28 @@ def origin_errors(record: pd.DataFrame, year: int) -> pd.DataFrame:
     year, so the whole table uses nothing from ``year`` on.
     """
     rows = []
-    for y in record.index[record.index < year]:
-        total = record.loc[y, 12]
-        last = record.loc[y - 1, 12] if y - 1 in record.index else np.nan
+    for y, m, realised in origins(record, record.index[record.index < year]):
+        fc = remainder_forecast(record, y, m)
+        if fc is None:
+            continue
+        z = (realised - fc.mean) / fc.scale
+        rows.append({"year": y, "m": m, "z": float(z), "pit": float(stats.t.cdf(z, fc.df)),
+                     "u": normal_score(float(z), fc.df)})
+    return pd.DataFrame(rows, columns=["year", "m", "z", "pit", "u"])
+
+
+def origins(record: pd.DataFrame, years: Iterable[int]) -> Iterator[tuple[int, int, float]]:
+    """(year, m, realised rho_m) of every origin with ``C_m``, the total and last year's."""
+    for y in years:
+        if y not in record.index or y - 1 not in record.index:
+            continue
+        total, last = record.loc[y, 12], record.loc[y - 1, 12]
         if not (np.isfinite(total) and np.isfinite(last)):
             continue
         for m in range(1, 12):
             c = record.loc[y, m]
-            if not np.isfinite(c):
-                continue
-            fc = remainder_forecast(record, int(y), m)
-            if fc is None:
-                continue
-            z = ((total - c) / last - fc.mean) / fc.scale
-            rows.append({"year": int(y), "m": m, "z": float(z),
-                         "pit": float(stats.t.cdf(z, fc.df)),
-                         "u": normal_score(float(z), fc.df)})
-    return pd.DataFrame(rows, columns=["year", "m", "z", "pit", "u"])
+            if np.isfinite(c):
+                yield int(y), m, float((total - c) / last)
 
 
 def normal_score(z: float, df: float) -> float:

@@ -28,9 +28,10 @@ import pandas as pd
 from jobsim.nowcast.backtest import FIRST_YEAR, LAST_YEAR
 from jobsim.nowcast.history import cumulative_record
 from jobsim.nowcast.statistical import (
-    _cached,
     _recalibration_cached,
     normal_score,
+    origins,
+    pooled_scale,
     remainder_forecast,
     remainder_history,
 )
@@ -47,18 +48,6 @@ VARIANTS = {
 }
 
 
-def _pooled_g2(record: pd.DataFrame, year: int) -> tuple[float, float]:
-    ss, dof, years = 0.0, 0, set()
-    for m in range(12):
-        rho = remainder_history(record, year, m).dropna()
-        if len(rho) < 2:
-            continue
-        ss += float(((rho - rho.mean()) ** 2).sum()) / ((12 - m) / 12) ** 2
-        dof += len(rho) - 1
-        years |= set(rho.index)
-    return (float(np.sqrt(ss / dof)), float(max(len(years) - 1, 1))) if dof else (np.nan, 0.0)
-
-
 def _spread(record: pd.DataFrame, year: int, m: int, name: str
             ) -> tuple[float, float, float, float] | None:
     """(location, scale, df, k) of one variant's predictive of rho_m(year)."""
@@ -70,8 +59,7 @@ def _spread(record: pd.DataFrame, year: int, m: int, name: str
     if name == "recalibrated":
         return fc.mean, fc.scale, fc.df, _recalibration_cached(record, year, fc.df)[0]
     if name == "months_left_squared":
-        sigma, df = _cached("pooled_g2", record, year,  # type: ignore[misc]
-                            compute=lambda: _pooled_g2(record, year))
+        sigma, df = pooled_scale(record, year, power=2)
         return fc.mean, sigma * (12 - m) / 12 * np.sqrt(1 + 1 / fc.years), df, 1.0
     rho = remainder_history(record, year, m).dropna().to_numpy(float)
     if name == "own_month":
@@ -98,29 +86,21 @@ def variant_points(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> pd.DataFra
     """One row per (variant, national backtest origin) with its scores."""
     record = cumulative_record("national")
     rows = []
-    for year in range(first, last + 1):
-        if year not in record.index or year - 1 not in record.index:
-            continue
-        total, prev = record.loc[year, 12], record.loc[year - 1, 12]
-        if not (np.isfinite(total) and np.isfinite(prev)):
-            continue
-        for m in range(1, 12):
-            c = record.loc[year, m]
-            if not np.isfinite(c):
+    for year, m, realised in origins(record, range(first, last + 1)):
+        prev = record.loc[year - 1, 12]
+        total = record.loc[year, 12]
+        for name in VARIANTS:
+            spec = _spread(record, year, m, name)
+            if spec is None:
                 continue
-            realised = (total - c) / prev
-            for name in VARIANTS:
-                spec = _spread(record, year, m, name)
-                if spec is None:
-                    continue
-                lo80, hi80, lo95, hi95 = (_quantile(*spec, q) for q in (0.1, 0.9, 0.025, 0.975))
-                miss = max(lo80 - realised, 0.0) + max(realised - hi80, 0.0)
-                rows.append({
-                    "variant": name, "year": year, "m": m,
-                    "in80": lo80 <= realised <= hi80, "in95": lo95 <= realised <= hi95,
-                    "log_score": _log_density(realised, *spec),
-                    "interval_score80": 100 * prev * (hi80 - lo80 + 2 / 0.2 * miss) / total,
-                })
+            lo80, hi80, lo95, hi95 = (_quantile(*spec, q) for q in (0.1, 0.9, 0.025, 0.975))
+            miss = max(lo80 - realised, 0.0) + max(realised - hi80, 0.0)
+            rows.append({
+                "variant": name, "year": year, "m": m,
+                "in80": lo80 <= realised <= hi80, "in95": lo95 <= realised <= hi95,
+                "log_score": _log_density(realised, *spec),
+                "interval_score80": 100 * prev * (hi80 - lo80 + 2 / 0.2 * miss) / total,
+            })
     return pd.DataFrame(rows)
 
 
