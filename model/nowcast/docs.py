@@ -260,7 +260,8 @@ of year Y or later enters: `tests/nowcast/test_nowcast_recalibration.py` changes
 total, its months after m and every later year, and the interval does not move. Each
 nowcast's note also scores the year's own first months against the record's years
 (`statistical.year_so_far`, a t score of `C_m / Y(y−1)`): a diagnostic that changes no
-number and says when the year itself contradicts the interval's premise.
+number and says when the year itself contradicts the interval's premise (at p < 0.01 also a
+note in the report and on the console).
 
 Hunan: China's `rho_m` on Hunan's latest
 published total before the year (Hunan publishes only Jan–Jun and Jan–Sep, for two years with

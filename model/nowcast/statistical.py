@@ -65,6 +65,9 @@ __all__ = ["Forecast", "Remainder", "pooled_profile", "interpolated", "pooled_sc
 MIN_YEARS = 4
 #: A past year without a figure at month m is interpolated only from a month this close.
 NEAR_MONTHS = 2
+#: A year whose first months score below this two-sided p against the record's years gets a
+#: warning (the conventional 1% test level; a message only, it changes no number).
+BREAK_P = 0.01
 #: Simulated paths for the rate's annual average.
 RATE_SIMULATIONS = 4000
 
@@ -83,6 +86,8 @@ class Forecast:
     #: Probit recalibration factor k of the t (1 = the model as stated): the q-quantile is
     #: the model's ``Phi(k * Phi^-1(q))``-quantile (:func:`recalibration`).
     k: float = 1.0
+    #: Set when the year's own months contradict the interval's premise (:func:`year_so_far`).
+    warning: str = ""
 
     def quantile(self, q: float) -> float:
         """Return the q-quantile of the year-end value."""
@@ -379,16 +384,19 @@ def nowcast_cumulative(series: str, year: int, m: int, observed: float,
     if calibrate:
         note += (f"; interval recalibrated on {scored} earlier years' out-of-sample errors, "
                  f"k = {k:.2f}" if scored else "; no earlier scored year: interval as stated")
+    warning = ""
     if 0 < m < 12:
         # Hunan: its own pace against China's record, as its remainder is China's.
         pace_t, pace_p = year_so_far(national, year, m, observed, base)
         if np.isfinite(pace_p):
-            note += (f"; the year so far against the record's years: t = {pace_t:.1f}, "
-                     f"p = {pace_p:.3f}" + (" (unlike them: the interval assumes the rest "
-                                            "of the year is like theirs)" if pace_p < 0.01
-                                            else ""))
+            note += f"; the year so far against the record's years: t = {pace_t:.1f}, " \
+                    f"p = {pace_p:.3f}"
+        if pace_p < BREAK_P:
+            warning = (f"{series}: the year to month {m} lies far outside the record's years "
+                       f"(t = {pace_t:.1f}, p = {pace_p:.3f}); the interval assumes the rest of "
+                       f"the year is like theirs, and in a break year it is too narrow")
     return Forecast(observed + base * fc.mean, base * fc.scale, fc.df, observed,
-                    years_used=fc.years, note=note, k=k)
+                    years_used=fc.years, note=note, k=k, warning=warning)
 
 
 def nowcast_rate(year: int, observed: pd.Series, seed: int = 0) -> Forecast | None:

@@ -72,6 +72,9 @@ def test_year_so_far_flags_2020_and_not_a_normal_year():
     t19, p19 = year_so_far(record, 2019, 6, float(record.loc[2019, 6]), record.loc[2018, 12])
     assert t20 < -3 and p20 < 0.01
     assert abs(t19) < 3 and p19 > 0.05
+    flagged = nowcast_cumulative(SERIES, 2020, 6, float(record.loc[2020, 6]))
+    normal = nowcast_cumulative(SERIES, 2019, 6, float(record.loc[2019, 6]))
+    assert "far outside the record's years" in flagged.warning and normal.warning == ""
 
 
 def test_recalibration_scores_better_than_the_model_as_stated_before_2020():
