@@ -11,6 +11,8 @@ the record before y only, with the same location (the local level of
   recalibration, :func:`jobsim.nowcast.statistical.recalibration`).
 - ``months_left_squared``: variance proportional to ``g(m)^2`` (one pace shock on the whole
   rest of the year) instead of ``g(m)`` (independent monthly increments).
+- ``cauchy``: ``as_stated`` with one degree of freedom, the heaviest tails of the t family
+  (a heavier-tailed model than the record's degrees of freedom justify).
 - ``own_month``: each month's own spread over the years (no pooling), t with n - 1 df.
 - ``mle_normal``: the local level's own predictive at its maximum-likelihood variances,
   normal: no allowance for estimating them (what ignoring parameter uncertainty gives).
@@ -43,6 +45,7 @@ VARIANTS = {
     "recalibrated": "the method: as stated, recalibrated on earlier origins",
     "as_stated": "as stated (the model before recalibration)",
     "months_left_squared": "variance ∝ g(m)² (one shock on the rest of the year)",
+    "cauchy": "as stated with 1 degree of freedom (Cauchy: the heaviest-tailed t)",
     "own_month": "each month's own spread, no pooling",
     "mle_normal": "local level at its MLE, normal (no parameter uncertainty)",
 }
@@ -58,6 +61,8 @@ def _spread(record: pd.DataFrame, year: int, m: int, name: str
         return fc.mean, fc.scale, fc.df, 1.0
     if name == "recalibrated":
         return fc.mean, fc.scale, fc.df, _recalibration_cached(record, year, fc.df)[0]
+    if name == "cauchy":
+        return fc.mean, fc.scale, 1.0, 1.0
     if name == "months_left_squared":
         sigma, df = pooled_scale(record, year, power=2)
         return fc.mean, sigma * (12 - m) / 12 * np.sqrt(1 + 1 / fc.years), df, 1.0
