@@ -4,10 +4,14 @@ Issue #12 bars: the statistical method in under 30 s; the ABM method at default 
 minute on 2 cores. Measures, each into a fresh temporary folder:
 
 1. ``jobsim nowcast --method statistical`` on the shipped Jan-Jun 2020 actuals, as a command
-   (a fresh interpreter: imports included) and in this process (the method alone);
+   (a fresh interpreter: imports included) and in this process (the method alone, with the
+   recursive recalibration of its interval);
 2. the ABM method, 100 replications of plan_2021 at its default scale (100 persons per agent)
-   with macro and parameter draws, on 2 local processes, no top-up (100 runs);
-3. the same with a top-up (the re-planning: 200 runs).
+   with macro and parameter draws, on 2 local processes, no top-up: cold (a new DIR: 100
+   runs), then again to the same DIR (next month's nowcast: the 100 replications are reused
+   from ``DIR/.tasks``, no model run);
+3. a top-up to that DIR (the re-planning after the monthly nowcast: 100 reused + 100 runs),
+   and a top-up cold in a new DIR (200 runs, as measured before the reuse existed).
 
 The ABM timings use an actuals file without rows (the data stop at 2020: there is no 2021
 figure to condition on). The weights cost one numpy pass over the replicates, so an actuals
@@ -61,10 +65,12 @@ def _task_cpu(out: Path, row: dict, workers: int) -> dict:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     cpu = float(manifest.get("cpu_seconds_in_tasks", float("nan")))
     row["cpu_seconds_in_tasks"] = cpu
+    row["model_runs_this_time"] = manifest.get("model_runs_this_time")
+    row["replications_reused"] = manifest.get("replications_reused")
     row["abm_seconds_in_manifest"] = manifest.get("abm_seconds")
     row["tasks_wall_on_free_cores"] = round(cpu / workers, 2)
-    print(f"  model runs: {cpu:.1f} CPU s = {cpu / workers:.1f} s on {workers} free cores",
-          flush=True)
+    print(f"  model runs: {row['model_runs_this_time']} ({row['replications_reused']} reused), "
+          f"{cpu:.1f} CPU s = {cpu / workers:.1f} s on {workers} free cores", flush=True)
     return row
 
 
@@ -87,14 +93,23 @@ def main() -> None:
         empty = tmp / "empty.csv"
         empty.write_text("series,period,value,unit\n", encoding="utf-8")
         spec = EnsembleSpec(replications=args.replications, workers=args.workers)
+        n = args.replications
         rows.append(_task_cpu(tmp / "abm", _timed(
-            f"abm, {args.replications} replications, default scale, {args.workers} processes",
+            f"abm, {n} replications, default scale, {args.workers} processes, cold",
             lambda: run_nowcast(empty, tmp / "abm", PLAN, method="abm", spec=spec,
                                 quiet=True)), args.workers))
-        top = EnsembleSpec(replications=args.replications, workers=args.workers,
+        rows.append(_task_cpu(tmp / "abm", _timed(
+            f"abm, the same DIR again ({n} replications reused)",
+            lambda: run_nowcast(empty, tmp / "abm", PLAN, method="abm", spec=spec,
+                                quiet=True)), args.workers))
+        top = EnsembleSpec(replications=n, workers=args.workers,
                            topup=("hiring_subsidy", 150_000_000.0))
+        rows.append(_task_cpu(tmp / "abm", _timed(
+            f"abm + top-up to the same DIR ({n} reused, {n} top-up runs)", lambda: run_nowcast(
+                empty, tmp / "abm", PLAN, method="abm", spec=top, quiet=True)),
+            args.workers))
         rows.append(_task_cpu(tmp / "abm_top", _timed(
-            f"abm + top-up, {2 * args.replications} runs", lambda: run_nowcast(
+            f"abm + top-up, cold ({2 * n} runs)", lambda: run_nowcast(
                 empty, tmp / "abm_top", PLAN, method="abm", spec=top, quiet=True)),
             args.workers))
     path = write_json("nowcast.json", {"machine": machine(), "runs": rows})

@@ -132,6 +132,8 @@ def _parser() -> argparse.ArgumentParser:
     nc.add_argument("--no-macro-draws", action="store_true")
     nc.add_argument("--parameter-draws", default="auto", help="fitted parameter file, 'none', "
                     "or 'auto' (the scenario's own fitted set)")
+    nc.add_argument("--reuse", type=Path, action="append", default=None, metavar="DIR",
+                    help="read finished replications from a compare or nowcast output (repeatable)")
     eff = sub.add_parser("effects", help="gross and net effects of each instrument")
     eff.add_argument("--out", type=Path, required=True, help="markdown file to write")
     eff.add_argument("--replications", type=_positive_int, default=4)

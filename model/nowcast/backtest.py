@@ -38,8 +38,13 @@ def _last_share(record: pd.DataFrame, year: int, m: int) -> tuple[float, int]:
     return float("nan"), 0
 
 
-def backtest_points(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> pd.DataFrame:
-    """One row per (region, year, m): truth, the model's nowcast and interval, benchmarks."""
+def backtest_points(first: int = FIRST_YEAR, last: int = LAST_YEAR,
+                    calibrate: bool = True) -> pd.DataFrame:
+    """One row per (region, year, m): truth, the model's nowcast and interval, benchmarks.
+
+    ``calibrate``: the interval with the recursive out-of-sample recalibration (the method);
+    ``False``: the model's interval as stated, without it (the method before it).
+    """
     rows = []
     for region, series in _SERIES.items():
         record = cumulative_record(region)
@@ -51,7 +56,7 @@ def backtest_points(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> pd.DataFr
                 c = record.loc[year, m]
                 if not np.isfinite(c):
                     continue
-                fc = nowcast_cumulative(series, year, m, float(c))
+                fc = nowcast_cumulative(series, year, m, float(c), calibrate=calibrate)
                 share, share_year = _last_share(record, year, m)
                 row = {"region": region, "year": year, "m": m, "observed": float(c),
                        "truth": truth, "even": float(c) * 12 / m,
@@ -60,7 +65,8 @@ def backtest_points(first: int = FIRST_YEAR, last: int = LAST_YEAR) -> pd.DataFr
                 if fc is None:
                     row |= {"model": np.nan}
                 else:
-                    row |= {"model": fc.mean, "years_used": fc.years_used,
+                    row |= {"model": fc.mean, "years_used": fc.years_used, "k": fc.k,
+                            "sd": fc.sd, "df": fc.df,
                             "lo80": fc.quantile(0.10), "hi80": fc.quantile(0.90),
                             "lo95": fc.quantile(0.025), "hi95": fc.quantile(0.975)}
                 rows.append(row)

@@ -10,6 +10,9 @@ with and without a named top-up; writes ``DIR/nowcast.csv``, ``DIR/report.html``
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -18,12 +21,24 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from jobsim.compare.store import TaskStore
 from jobsim.nowcast.actuals import empty_actuals, read_actuals
 from jobsim.nowcast.core import NowcastResult, abm_rows, statistical_rows
-from jobsim.nowcast.ensemble import EnsembleSpec, run_ensemble
+from jobsim.nowcast.ensemble import (
+    EnsembleSpec,
+    run_ensemble,
+    store_dir,
+    topup_scenario_text,
+)
 from jobsim.nowcast.history import last_data_year, target
 from jobsim.nowcast.report import fan_figure, render_page, render_section
-from jobsim.results import atomic_dir, check_output_dir, git_commit, package_version
+from jobsim.results import (
+    atomic_dir,
+    check_output_dir,
+    git_commit,
+    is_jobsim_output,
+    package_version,
+)
 from jobsim.scenario import ScenarioError, load_scenario
 
 __all__ = ["run_nowcast", "parse_topup", "main_args", "METHODS"]
@@ -56,6 +71,24 @@ def _default_parameter_draws(loaded: Any) -> Path | None:
     return path if meta.is_file() else None
 
 
+def _warn(message: str) -> None:
+    print(f"jobsim nowcast: warning: {message}", file=sys.stderr)
+
+
+def _store_root(out: Path) -> Path:
+    """The ensemble's task store: beside ``out`` while running, inside it when finished.
+
+    A nowcast written again to the same ``out`` (next month's actuals) finds the store the
+    last one left in ``out/.tasks`` (or beside ``out``, after an interrupted run) and reuses
+    every replication it answers: the plan's ensemble does not depend on the actuals.
+    """
+    running = out.parent / f".{out.name}.tasks"
+    finished = out / ".tasks"
+    if not running.exists() and finished.is_dir() and is_jobsim_output(out):
+        return finished
+    return running
+
+
 def run_nowcast(actuals: Path | None, out: Path, scenario: Path, *, method: str = "both",
                 spec: EnsembleSpec | None = None, parameter_draws: Path | str | None = "auto",
                 quiet: bool = False) -> NowcastResult:
@@ -76,6 +109,17 @@ def run_nowcast(actuals: Path | None, out: Path, scenario: Path, *, method: str 
     parameter_draws : Path, "auto" or None
         Fitted parameter file to draw from; "auto" = the scenario's own if it is fitted.
     """
+    held: list[TaskStore] = []
+    try:
+        return _run_nowcast(actuals, out, scenario, method, spec, parameter_draws, quiet, held)
+    finally:
+        for store in held:  # a store moved into out/.tasks keeps its open file: release it
+            store.unlock()
+
+
+def _run_nowcast(actuals: Path | None, out: Path, scenario: Path, method: str,
+                 spec: EnsembleSpec | None, parameter_draws: Path | str | None, quiet: bool,
+                 held: list[TaskStore]) -> NowcastResult:
     started = time.perf_counter()
     out = Path(out)
     if method not in METHODS:
@@ -108,12 +152,29 @@ def run_nowcast(actuals: Path | None, out: Path, scenario: Path, *, method: str 
     ens = None
     if use_abm:
         t0 = time.perf_counter()
-        ens = run_ensemble(Path(scenario), spec)
+        if spec.topup is not None:  # a bad top-up fails before anything is created
+            topup_scenario_text(loaded, *spec.topup)
+        for path in spec.reuse:
+            store_dir(path)
+        store = TaskStore(_store_root(out), warn=_warn).lock(f"--out {out}")
+        held.append(store)
+        try:
+            ens = run_ensemble(Path(scenario), spec, store)
+        except BaseException:
+            store.unlock()
+            if not store.files():  # nothing to resume from: leave nothing behind
+                shutil.rmtree(store.root, ignore_errors=True)
+            raise
         weights_info = abm_rows(ens, acts, year, result)
         timings["abm_seconds"] = round(time.perf_counter() - t0, 2)
     elif method == "both":
         result.notes.append(f"abm: not run — the actuals are of {year} and the scenario "
                             f"simulates {scenario_year}")
+    kept = out / ".tasks"
+    if ens is None and kept.is_dir() and is_jobsim_output(out):
+        # A statistical nowcast to a DIR an ABM nowcast wrote keeps its replications.
+        store = TaskStore(kept, warn=_warn).lock(f"--out {out}")
+        held.append(store)
     frame = result.frame()
     targets = {s: target(s, year)[0] for s in frame["series"].unique()}
     fan = fan_figure(result.paths, targets, year) if result.paths else None
@@ -135,8 +196,11 @@ def run_nowcast(actuals: Path | None, out: Path, scenario: Path, *, method: str 
             "persons_per_agent": spec.persons_per_agent or run.persons_per_agent,
             "uncertainty": ens.uncertainty, "weights": weights_info,
             "top_up": ens.topup_text or "none",
-            "cpu_seconds_in_tasks": round(sum(r.cpu_seconds for r in
-                                              ens.base + (ens.topup or [])), 2)}
+            "replications_reused": ens.reused,
+            "model_runs_this_time": len(ens.base) + len(ens.topup or []) - ens.reused,
+            "cpu_seconds_in_tasks": round(ens.cpu_seconds_run, 2),  # the runs made now
+            "task_store": ".tasks (the replications; a nowcast to the same --out reuses "
+                          "them)"}
            if ens is not None else {}),
         **timings,
         "version": package_version(), "git_commit": git_commit(),
@@ -151,6 +215,8 @@ def run_nowcast(actuals: Path | None, out: Path, scenario: Path, *, method: str 
         (tmp / "report.html").write_text(render_page(section, manifest), encoding="utf-8")
         if ens is not None and ens.topup_text:
             (tmp / "topup_scenario.toml").write_text(ens.topup_text, encoding="utf-8")
+        if held:
+            os.replace(held[0].root, tmp / ".tasks")  # the lock goes with it (same open file)
         manifest["seconds_total"] = round(time.perf_counter() - started, 2)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n",
                                            encoding="utf-8")
@@ -181,7 +247,8 @@ def main_args(args: Any) -> int:
         "auto" if args.parameter_draws == "auto" else Path(args.parameter_draws))
     spec = EnsembleSpec(replications=args.replications, seed=args.seed,
                         persons_per_agent=args.persons_per_agent, workers=args.workers,
-                        macro_draws=not args.no_macro_draws, topup=parse_topup(args.top_up))
+                        macro_draws=not args.no_macro_draws, topup=parse_topup(args.top_up),
+                        reuse=tuple(getattr(args, "reuse", None) or ()))
     run_nowcast(args.actuals, args.out, args.scenario, method=args.method, spec=spec,
                 parameter_draws=draws)
     return 0

@@ -95,6 +95,8 @@ def statistical_rows(actuals: Actuals, year: int, result: NowcastResult, seed: i
             continue
         result.rows.append(_row(series, year, _fc_stats(fc), tgt, fc.prob(tgt[0], tgt[1]),
                                 "statistical", "as_written", m, fc.note))
+        if fc.warning:
+            result.notes.append(f"statistical, {fc.warning}")
         if SERIES[series].kind == "cumulative":
             result.paths[f"statistical:{series}"] = _profile_fan(fc, m, obs, year)
 

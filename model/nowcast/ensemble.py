@@ -36,7 +36,8 @@ from pathlib import Path
 import numpy as np
 from jobsim.compare.cli import plan_tasks
 from jobsim.compare.executors import make_executor
-from jobsim.compare.tasks import TaskResult, run_one
+from jobsim.compare.store import TaskStore
+from jobsim.compare.tasks import Task, TaskResult, run_one
 from jobsim.data import DataError
 from jobsim.nowcast.history import cumulative_record
 from jobsim.nowcast.statistical import interpolated, pooled_profile
@@ -44,7 +45,7 @@ from jobsim.scenario import LoadedScenario, ScenarioError, load_scenario
 
 __all__ = ["EnsembleSpec", "Ensemble", "run_ensemble", "observation_sd", "weights",
            "weighted_quantile", "topup_scenario_text", "effective_size", "frame_summary",
-           "months_differ"]
+           "months_differ", "store_dir"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class EnsembleSpec:
     macro_draws: bool = True
     parameter_draws: Path | None = None
     topup: tuple[str, float] | None = None     # (instrument kind, extra yuan)
+    reuse: tuple[Path, ...] = ()   # task stores to read finished replications from (read only)
 
 
 @dataclass
@@ -70,6 +72,8 @@ class Ensemble:
     topup_text: str = ""
     topup_kind: str = ""
     uncertainty: dict[str, str] = field(default_factory=dict)
+    reused: int = 0                 # replications read from the task store, not re-run
+    cpu_seconds_run: float = 0.0    # CPU time of the replications run this time
 
     def cumulative(self, which: str = "base") -> np.ndarray:
         """Cumulative new urban jobs, replicates x months."""
@@ -117,12 +121,37 @@ def topup_scenario_text(loaded: LoadedScenario, kind: str, extra_yuan: float) ->
             f'[instruments.{kind}]\nbudget_yuan = {total!r}\n')
 
 
-def _run(tasks: list, workers: int | None) -> dict[tuple[str, int], TaskResult]:
-    out = {}
-    with make_executor(workers) as executor:
-        for task, result in executor.imap_unordered(run_one, tasks):
-            out[(task.scenario, task.replicate)] = result
-    return out
+def _run(tasks: list[Task], workers: int | None, store: TaskStore | None, months: int,
+         sources: tuple[TaskStore, ...] = ()
+         ) -> tuple[dict[tuple[str, int], TaskResult], int, float]:
+    """Run the tasks the store does not answer: every result, how many were reused, CPU s run.
+
+    A stored replication is used only after the store's checks (task, model source and
+    libraries, checksum): its numbers are the ones a run would give.
+    """
+    out: dict[tuple[str, int], TaskResult] = {}
+    todo = []
+    for task in tasks:
+        stored = store.load(task, months) if store is not None else None
+        for source in sources:
+            if stored is not None:
+                break
+            stored = source.load(task, months)
+            if stored is not None and store is not None:
+                store.save(task, stored)  # the next nowcast to this DIR needs no source
+        if stored is None:
+            todo.append(task)
+        else:
+            out[(task.scenario, task.replicate)] = stored
+    cpu = 0.0
+    if todo:
+        with make_executor(workers) as executor:
+            for task, result in executor.imap_unordered(run_one, todo):
+                if store is not None:
+                    store.save(task, result)
+                out[(task.scenario, task.replicate)] = result
+                cpu += result.cpu_seconds
+    return out, len(tasks) - len(todo), cpu
 
 
 def _uncertainty(spec: EnsembleSpec) -> dict[str, str]:
@@ -135,8 +164,27 @@ def _uncertainty(spec: EnsembleSpec) -> dict[str, str]:
     }
 
 
-def run_ensemble(scenario: Path, spec: EnsembleSpec) -> Ensemble:
-    """Run the plan's ensemble (and the top-up's) on the compare machinery."""
+def store_dir(path: Path) -> Path:
+    """A task store given as itself or as the output folder that holds it (``DIR/.tasks``)."""
+    path = Path(path)
+    if (path / ".tasks").is_dir():
+        return path / ".tasks"
+    if path.is_dir():
+        return path
+    raise ScenarioError(f"--reuse {path}: not a folder (give a jobsim compare or nowcast "
+                        f"output folder, or its .tasks folder)")
+
+
+def run_ensemble(scenario: Path, spec: EnsembleSpec, store: TaskStore | None = None
+                 ) -> Ensemble:
+    """Run the plan's ensemble (and the top-up's) on the compare machinery.
+
+    The ensemble does not depend on the actuals (they only weight it), so with a ``store``
+    (the task store of ``jobsim compare``, same file format and checks) a later nowcast of
+    the same plan, scale and draws reuses the replications instead of re-running them.
+    ``spec.reuse`` adds stores that are only read (e.g. a ``jobsim compare`` of the plan with
+    the same replications, scale and draws: its replications are these tasks).
+    """
     if spec.replications < 1:
         raise ScenarioError(f"--replications must be >= 1, got {spec.replications}")
     loaded = load_scenario(scenario)
@@ -152,13 +200,16 @@ def run_ensemble(scenario: Path, spec: EnsembleSpec) -> Ensemble:
                            persons_per_agent=spec.persons_per_agent,
                            attribution_replications=0, macro_draws=spec.macro_draws,
                            parameter_file=spec.parameter_draws)
-        results = _run(tasks, spec.workers)
+        sources = tuple(TaskStore(store_dir(p), warn=store.warn if store else None)
+                        for p in spec.reuse)
+        results, reused, cpu = _run(tasks, spec.workers, store,
+                                    int(loaded.spec.scenario.months), sources)
     names = [ls.spec.scenario.name for ls in plan]
     base = [results[(names[0], r)] for r in range(spec.replications)]
     topup = ([results[(names[1], r)] for r in range(spec.replications)]
              if spec.topup is not None else None)
     kind = spec.topup[0] if spec.topup is not None else ""
-    return Ensemble(loaded, base, topup, text, kind, _uncertainty(spec))
+    return Ensemble(loaded, base, topup, text, kind, _uncertainty(spec), reused, cpu)
 
 
 def observation_sd(year: int, m: int) -> float:

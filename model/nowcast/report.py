@@ -119,7 +119,8 @@ def render_section(frame: pd.DataFrame, fan_png: bytes | None, info: dict[str, A
 {_rows_table(frame)}
 <p class="note">Counts in 万人 (10,000 persons), the year's total; rates in percent, the annual
 average. P(target met) is the share of the year-end distribution meeting the target (the
-statistical model's Student t, or the ensemble's weighted replicates).</p>
+statistical model's Student t, recalibrated on its own out-of-sample errors of earlier years,
+or the ensemble's weighted replicates).</p>
 {fig}
 <ul class="note">{notes}</ul>
 """

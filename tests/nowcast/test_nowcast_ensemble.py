@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -112,13 +113,13 @@ def test_weighted_quantile_matches_numpy_with_equal_weights():
 
 @pytest.fixture(scope="module")
 def plan_compare(tmp_path_factory):
-    """Run the comparison the no-actuals nowcast is held to."""
+    """Run the comparison the no-actuals nowcast is held to (and its output folder)."""
     from jobsim.compare import run_compare
 
     out = tmp_path_factory.mktemp("nc") / "compare"
     return run_compare([PLAN], out, replications=REPS, persons_per_agent=TINY, workers=1,
                        attribution_replications=0, macro_draws=True, parameter_draws=FITTED,
-                       quiet=True)
+                       quiet=True), out
 
 
 def test_no_actuals_reproduces_the_plans_own_ensemble(plan_compare, tmp_path):
@@ -131,10 +132,20 @@ def test_no_actuals_reproduces_the_plans_own_ensemble(plan_compare, tmp_path):
     result = run_nowcast(empty, tmp_path / "nc", PLAN, spec=spec, parameter_draws=FITTED,
                          quiet=True)
     row = _abm_jobs_row(result)
-    ref = plan_compare.targets.set_index("target").loc["new_urban_jobs"]
+    comparison, compare_out = plan_compare
+    ref = comparison.targets.set_index("target").loc["new_urban_jobs"]
     assert row["mean"] == ref["mean"]
     assert row["prob_target_met"] == ref["prob_met"]
     assert row["year"] == 2021 and row["through"] == 0
+    # the comparison's own replications are these tasks: --reuse runs no model, same row
+    import json
+
+    reused = run_nowcast(empty, tmp_path / "nc_reuse", PLAN, method="abm",
+                         spec=replace(spec, reuse=(compare_out,)),
+                         parameter_draws=FITTED, quiet=True)
+    manifest = json.loads((tmp_path / "nc_reuse" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["replications_reused"] == REPS and manifest["model_runs_this_time"] == 0
+    assert _abm_jobs_row(reused) == row
     assert (tmp_path / "nc" / "nowcast.csv").is_file()
     html = (tmp_path / "nc" / "report.html").read_text(encoding="utf-8")
     assert "年中预测 / Nowcast" in html and "达标概率" in html
@@ -174,3 +185,43 @@ def test_synthetic_actuals_condition_and_replan(tmp_path):
     # continuing from the actual: the year-end is at least what is in
     assert (abm["lo95"] >= a6).all()
     assert (frame.loc[frame["series"] == "vocational_training_ytd", "lo95"] >= 200000).all()
+
+
+def test_a_nowcast_to_the_same_out_reuses_the_ensemble(tmp_path):
+    """Next month's nowcast to the same DIR runs no model and writes the same numbers.
+
+    A stored replication that was altered is not used: it is re-run, and the table is still
+    the one a fresh run gives.
+    """
+    import json
+
+    from jobsim.nowcast.cli import run_nowcast
+
+    spec = EnsembleSpec(replications=REPS, persons_per_agent=TINY, workers=1)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("series,period,value,unit\n", encoding="utf-8")
+    out = tmp_path / "nc"
+    run_nowcast(empty, out, PLAN, method="abm", spec=spec, parameter_draws=None, quiet=True)
+    first = (out / "nowcast.csv").read_bytes()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["replications_reused"] == 0 and manifest["model_runs_this_time"] == REPS
+    stored = sorted((out / ".tasks").glob("*/r*.json"))
+    assert len(stored) == REPS
+
+    run_nowcast(empty, out, PLAN, method="abm", spec=spec, parameter_draws=None, quiet=True)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["replications_reused"] == REPS and manifest["model_runs_this_time"] == 0
+    assert manifest["cpu_seconds_in_tasks"] == 0
+    assert (out / "nowcast.csv").read_bytes() == first
+    # a statistical nowcast to the same DIR in between keeps the replications
+    run_nowcast(empty, out, PLAN, method="statistical", quiet=True)
+    assert len(sorted((out / ".tasks").glob("*/r*.json"))) == REPS
+
+    victim = sorted((out / ".tasks").glob("*/r0001-*.json"))[0]
+    victim.write_text(victim.read_text(encoding="utf-8").replace('"cpu_seconds": ',
+                                                                 '"cpu_seconds": 1'),
+                      encoding="utf-8")
+    run_nowcast(empty, out, PLAN, method="abm", spec=spec, parameter_draws=None, quiet=True)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["replications_reused"] == REPS - 1 and manifest["model_runs_this_time"] == 1
+    assert (out / "nowcast.csv").read_bytes() == first
