@@ -107,6 +107,11 @@ class TaskStore:
         self._files = ResultStore(root, _FORMAT, warn=warn, what="stored replication")
         self.root = self._files.root
 
+    @property
+    def warn(self) -> Callable[[str], None]:
+        """Where the store reports a stored file it found unusable."""
+        return self._files.warn
+
     def lock(self, what: str = "this task store") -> TaskStore:
         """Take the store's exclusive lock, or raise :class:`StoreLocked` at once."""
         self._files.lock(what)

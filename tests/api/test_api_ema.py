@@ -31,7 +31,7 @@ def _experiments(adapter):
     ema = pytest.importorskip("ema_workbench", reason="pip install -e '.[analysis]'")
     m = ema.Model("jobsim", function=adapter)
     m.uncertainties = [ema.RealParameter("demand_factor", 0.95, 1.05),
-                       ema.RealParameter("matching__efficiency", 0.3, 0.6)]
+                       ema.RealParameter("matching__efficiency", 0.1, 0.3)]
     m.levers = [ema.RealParameter("hiring_subsidy", 0.0, 1e9)]
     m.outcomes = [ema.ScalarOutcome(n) for n in HEADLINE_OUTCOMES]
     np.random.seed(2021)  # EMA's Latin hypercube draws from numpy's global generator

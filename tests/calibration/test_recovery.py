@@ -28,22 +28,42 @@ SPRING = {
 }
 
 
-def test_recovers_known_parameters(make_tiny):
-    cfg = load_config(make_tiny(ppa=2000, replace=SPRING))
+@pytest.fixture(scope="module")
+def recovered(tmp_path_factory):
+    """The recovery experiment on the tiny problem (run once for the tests below)."""
+    from tests.calibration.conftest import write_tiny
+
+    cfg = load_config(write_tiny(tmp_path_factory.mktemp("tiny"), ppa=2000, replace=SPRING))
     truth = interior_truth(cfg, {"flows.separation_rate": 0.018,
                                  "seasonality.migrant_separation_multiplier[1]": 3.0,
                                  "indicators.new_jobs_recording_share": 0.3})
     with Evaluator(workers=2, progress=False) as ev:
-        table, result, synthetic = recover(cfg, ev, truth)
+        table, _, _ = recover(cfg, ev, truth)
+    return cfg, table
+
+
+def test_recovers_known_parameters(recovered):
+    cfg, table = recovered
     assert np.all(np.isfinite(table["se"])) and np.all(table["se"] > 0)
     # Within three standard errors each (a 0.3% event per parameter if the se are right) ...
     assert np.all(np.abs(table["z"]) < 3), table
-    # ... and the standard errors are informative for the separation rate and the share. The
-    # February multiplier is the weakest (one spring contrast at 2000 persons per agent): on the
+    # ... and the standard errors are informative for the recording share. The February
+    # multiplier is the weakest (one spring contrast at 2000 persons per agent): on the
     # model after i10m's d1d5e58 its se is 2.5 of a 4-wide range (measured), so only a bound.
     width = np.array([p.upper - p.lower for p in cfg.free])
     assert np.all(table["se"].to_numpy() < width), table
-    assert np.all(table["se"].to_numpy()[[0, 2]] < 0.2 * width[[0, 2]]), table
+    assert table["se"].to_numpy()[2] < 0.2 * width[2], table
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "measured on the model with stationary initial vacancies (4138727): the separation rate "
+    "moves both separations and the initial vacancy stock (theta0 grows with s^2), and the tiny "
+    "problem's moments no longer pin it (se 0.0129 of a 0.0215-wide range; the full fit's se "
+    "is 0.0017)"))
+def test_tiny_problem_pins_the_separation_rate(recovered):
+    cfg, table = recovered
+    width = np.array([p.upper - p.lower for p in cfg.free])
+    assert table["se"].to_numpy()[0] < 0.2 * width[0], table
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -57,7 +77,7 @@ def test_coarse_global_stage_agrees_with_default_scale(hunan_path):
     moments = build_targets(cfg)
     spec = make_spec(cfg, moments, cfg.spec.simulation.persons_per_agent)
     coarse = replace(spec, persons_per_agent=cfg.spec.method.global_persons_per_agent)
-    theta = [[0.016, 0.25, 2.5, 0.003, 0.003, 0.02, 0.5]]
+    theta = [[0.016, 0.25, 2.5, 0.003, 0.003, 0.02, 0.5, 1.0]]
     with Evaluator(workers=2, progress=False) as ev:
         fine = ev.moments(spec, theta, 2)[0]
         rough = ev.moments(coarse, theta, 6)[0]
