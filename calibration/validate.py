@@ -84,11 +84,14 @@ class Ensemble:
                 "calibrate")
         problem = Problem.from_config(cfg, build_targets(cfg))
         gap = meta.get("proxy_gap") or {}
-        return cls("full", problem, np.array([p["estimate"] for p in meta["parameters"]]),
-                   np.array(meta["covariance"], dtype=float), gap.get("estimate"),
+        estimate = np.array([p["estimate"] for p in meta["parameters"]])
+        cov = np.array(meta["covariance"], dtype=float)
+        return cls("full", problem, estimate, cov, gap.get("estimate"),
                    gap.get("se"), {"objective": meta["objective"], "dof": meta["dof"],
                                    "fitted": str(fitted), "git_commit":
-                                   meta["version"]["git_commit"]})
+                                   meta["version"]["git_commit"],
+                                   "estimate": dict(zip(names, map(float, estimate))),
+                                   "se": dict(zip(names, map(float, np.sqrt(np.diag(cov)))))})
 
     def draws(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """``n`` joint parameter draws (truncated to the bounds) and ``n`` proxy-gap draws."""

@@ -193,11 +193,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _forecast(args: argparse.Namespace) -> int:
     from jobsim.forecast.runner import run_forecast
-    from jobsim.results import check_output_dir, mark_output
 
-    check_output_dir(args.out)  # run_forecast replaces whatever folder it is given
+    # run_forecast checks the folder before any work and writes it whole, with the marker.
     written = run_forecast(args.out, include_memory=args.include_memory, seed=args.seed)
-    mark_output(args.out)
     print(f"forecast written to {args.out}/: {', '.join(map(str, written))}")
     return 0
 

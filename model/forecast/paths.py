@@ -16,7 +16,9 @@ per simulated month with
     Labour demand (the multiplier of firms' desired employment, 1 = the reference growth
     path) from that growth path by :func:`jobsim.macro.demand_from_growth`: the year before
     the path's first month is on the reference path (the population's stocks describe that
-    state), the elasticity is the record's estimate (0.157, se 0.036).
+    state), at the elasticity given (``demand_path(elasticity=...)``; default the record's
+    regression estimate, 0.157, se 0.036; scenarios pass their parameter set's
+    ``labour_demand.output_elasticity``).
 ``seasonal_unemployment_pp``
     The month's seasonal deviation of China's surveyed urban unemployment rate, in
     percentage points, from an unobserved-components model (local level plus fixed
