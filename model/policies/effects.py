@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 from jobsim.agents import State
 from jobsim.params import ParameterSet
-from jobsim.population import initial_stocks
+from jobsim.population import initial_stocks, stationary_tightness
 from scipy.optimize import brentq
 
-__all__ = ["BaseRates", "employment_gap_pp", "solve_phases"]
+__all__ = ["BaseRates", "employment_gap_pp", "labour_cost_pass_through", "solve_phases"]
 
 E, U, N, T = 0, 1, 2, 3
 
@@ -165,3 +165,25 @@ def solve_phases(
         phases.append((first, m))
         first = h
     return phases
+
+
+def labour_cost_pass_through(p: ParameterSet) -> tuple[float, float]:
+    """Return (stationary tightness, share of a change in desired employment that is filled).
+
+    Labour-cost instruments move firms' *desired* employment; employment follows through
+    vacancies and matching. In the steady state of the matching model (``A U^a V^(1-a) =
+    s E``, ``V = T - E``, the urban labour force fixed) a change dT of desired employment
+    changes employment by ``dE/dT = (1-a) q / (s + a f + (1-a) q)``, with ``f = s E / U`` the
+    searchers' and ``q = f / theta`` the vacancies' monthly filling rate at the stationary
+    tightness (:func:`jobsim.population.stationary_tightness`). The evidence's own-wage
+    elasticity is an employment elasticity; the model applies it to desired employment, so
+    the realised elasticity is about this share of it (before the climate's pull of rural
+    workers, entrants and quitters into search; ``docs/effects.md`` measures both).
+    """
+    stocks = initial_stocks(p)
+    e, u = float(stocks[State.EMPLOYED]), float(stocks[State.UNEMPLOYED])
+    theta = stationary_tightness(p, e, u)
+    s, a = float(p["flows.separation_rate"]), float(p["matching.elasticity"])
+    f = s * e / u
+    q = f / theta if theta > 0 else 0.0
+    return theta, (1 - a) * q / (s + a * f + (1 - a) * q)

@@ -99,11 +99,16 @@ class JobRetentionRefund(Instrument):
         self.peak = np.maximum(self.peak, excess)
         held = np.minimum(keep * self.peak, excess)
         shed = excess - held
-        eligible = self.laid_off + shed <= self.allowance
+        # The rule counts layoffs made: the core lays off only a share of a firm's excess a
+        # month (labour_demand.excess_shed_share, labour hoarding), so this month's layoffs
+        # are that share of what the firm does not hold, not the whole excess again each
+        # month it lasts.
+        made = 1.0 if ctx.stripped else float(ctx.params["labour_demand.excess_shed_share"])
+        eligible = self.laid_off + made * shed <= self.allowance
         hold = eligible & live & (held > 0)
         mult = np.where(excess > 0, shed / np.maximum(excess, 1e-12), 1.0)
         scale_firms(ctx, "demand_layoff_multiplier", self.firms[hold], mult[hold])
-        self.laid_off += np.where(hold, shed, excess)
+        self.laid_off += made * np.where(hold, shed, excess)
         self.held = max(self.held, float(held[hold].sum()))
 
     def outputs(self) -> dict[str, float]:
