@@ -204,6 +204,28 @@ def test_job_retention_refund_holds_demand_layoffs_in_a_downturn(tmp_path):
     assert layoffs["shock"][0] <= layoffs["shock"][1] + m.persons_per_agent, layoffs
 
 
+@pytest.mark.parametrize("keep", [0.0, 0.2])
+def test_job_retention_refund_rule_counts_the_layoffs_made(tmp_path, keep):
+    """The eligibility rule (layoffs since coverage at most the control target of staff)
+    counts the demand layoffs the covered firms make, month by month, not their excess again
+    each month it lasts (the core sheds labour_demand.excess_shed_share of it a month). With
+    every firm of the initial population covered, the count equals the economy's demand
+    layoffs but for start-ups' (not covered), whether the refund holds nothing or 20%.
+    """
+    loaded = scenario(tmp_path, {"job_retention_refund": {
+        "budget_yuan": 1e12, "settings": {"demand_layoff_reduction": keep}}},
+        months=6, ppa=500)
+    run = loaded.spec.scenario
+    m = LabourMarket(params=loaded.params, start=run.start, months=run.months,
+                     persons_per_agent=run.persons_per_agent, seed=run.seed,
+                     demand_index=[1.0, 0.9, 0.9, 0.925, 0.95, 1.0],
+                     instruments=loaded.instruments)
+    made = m.run()["flow_demand_layoff"].sum() / m.persons_per_agent
+    counted = m.instruments[0].laid_off.sum()
+    assert made >= 100, made  # the fall causes demand layoffs to count
+    assert made * 0.98 <= counted <= made, (counted, made)
+
+
 @pytest.mark.parametrize("kind", ["social_insurance_fee_cut", "rural_labour_transfer",
                                   "flexible_employment_support"])
 def test_instruments_without_evidence_move_the_right_way(kind, tmp_path, parameters):
