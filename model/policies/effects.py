@@ -59,16 +59,27 @@ class BaseRates:
         )
 
 
-def _matrix(r: BaseRates, m_find: float, m_sep: float) -> np.ndarray:
-    find = r.f_other + 1.0 - (1.0 - r.f_match) ** m_find
+def _matrix(r: BaseRates, m_find: float, m_sep: float, *, exit_first: bool = True
+            ) -> np.ndarray:
+    """One month of a person's states, in the ABM's order.
+
+    Labour-force exit of searchers comes before start-ups, flexible entry and matching
+    (``LabourMarket.step``), so a searcher finds work only if they did not give up first.
+    ``exit_first=False``: the month in which participants and controls are drawn, after that
+    month's exits (they match, they do not exit).
+    """
+    exit_ = r.lf_exit if exit_first else 0.0
+    find = (1.0 - exit_) * (r.f_other + 1.0 - (1.0 - r.f_match) ** m_find)
     sep = min(r.s * m_sep, 1.0)
     q = np.zeros((4, 4))
     q[E, U] = sep
     q[U, E] = find
-    q[U, N] = r.lf_exit
+    q[U, N] = exit_
     q[N, U] = r.lf_entry
     np.fill_diagonal(q, 1.0 - q.sum(axis=1))
     return q
+
+
 
 
 
@@ -100,16 +111,26 @@ def employment_gap_pp(
     phases = phases or [(0, 1.0)]
     start = np.zeros(4)
     start[U] = 1.0
-    control = start @ np.linalg.matrix_power(_matrix(r, 1.0, 1.0), horizon)
+    # Controls are drawn after the month's exits and match in it (exit-free first month).
+    control = start @ _matrix(r, 1.0, 1.0, exit_first=False)
+    control = control @ np.linalg.matrix_power(_matrix(r, 1.0, 1.0), max(horizon - 1, 0))
     part = np.zeros(4)
-    part[T] = 1.0
     steps = min(programme_months, horizon)
-    part = part @ np.linalg.matrix_power(_programme_matrix(r, lockin), steps)
-    part[U] += part[T]
-    part[T] = 0.0
-    for month in range(steps, horizon):
+    if steps:
+        part[T] = 1.0
+        part = part @ np.linalg.matrix_power(_programme_matrix(r, lockin), steps)
+        part[U] += part[T]
+        part[T] = 0.0
+        # The month the programme ends is idle: its leavers search from the next (a searcher's
+        # spell starts at 0; matching and exit take searchers of at least a month).
+        first_search = steps + 1
+    else:
+        part[U] = 1.0
+        first_search = 0
+    for month in range(first_search, horizon):
         m = [mult for first, mult in phases if first <= month][-1]
-        part = part @ _matrix(r, m, 1.0 / m if tie_separation else 1.0)
+        part = part @ _matrix(r, m, 1.0 / m if tie_separation else 1.0,
+                              exit_first=month > 0)
     return 100.0 * float(part[E] - control[E])
 
 
@@ -125,11 +146,14 @@ def _gap_on_path(r: BaseRates, horizon: int, phases: list[tuple[int, float]],
     control[U] = 1.0
     part = np.zeros(4)
     part[U] = 1.0
+    # As employment_gap_pp: controls' first month is exit-free, the month a programme ends
+    # is idle.
+    first_search = programme_months + 1 if programme_months else 0
     for month in range(horizon):
-        control = control @ _matrix(rates(month), 1.0, 1.0)
-        if month >= programme_months:
+        control = control @ _matrix(rates(month), 1.0, 1.0, exit_first=month > 0)
+        if month >= first_search:
             m = [mult for first, mult in phases if first <= month][-1]
-            part = part @ _matrix(rates(month), m, 1.0)
+            part = part @ _matrix(rates(month), m, 1.0, exit_first=month > 0)
     return 100.0 * float(part[E] - control[E])
 
 
