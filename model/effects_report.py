@@ -138,9 +138,9 @@ NOTES = [
     "cut.",
     "- **Deadweight.** The fee cut is paid on every job: all but the net jobs in the tables "
     "are deadweight. Hiring subsidies pay for hires that mostly happen anyway: their net jobs "
-    "per subsidised hire are far below the evidence's 0.10-0.50, because a 3,000-yuan subsidy "
-    "is about 4% of a year's labour cost and acts here only through the elasticity; the "
-    "evidence's net shares come from larger wage subsidies.",
+    "per subsidised hire (the check above, evidence 0.10-0.50) come from the search channel's "
+    "net-to-gross share and from the elasticity on a 3,000-yuan subsidy, about 4% of a "
+    "year's labour cost; the evidence's net shares come from larger wage subsidies.",
     "- **Refund.** Its demand-layoff channel acts only where demand falls below employment. "
     "The check above gives the baseline's demand layoffs in 2021 under each path: with the "
     "fitted set's vacancy stock (about a fifth of desired employment) even the 2020-like fall "
