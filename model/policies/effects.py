@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 from jobsim.agents import State
 from jobsim.params import ParameterSet
-from jobsim.population import initial_stocks
+from jobsim.population import initial_stocks, stationary_tightness
 from scipy.optimize import brentq
 
-__all__ = ["BaseRates", "employment_gap_pp", "solve_phases"]
+__all__ = ["BaseRates", "employment_gap_pp", "labour_cost_pass_through", "solve_phases"]
 
 E, U, N, T = 0, 1, 2, 3
 
@@ -59,16 +59,27 @@ class BaseRates:
         )
 
 
-def _matrix(r: BaseRates, m_find: float, m_sep: float) -> np.ndarray:
-    find = r.f_other + 1.0 - (1.0 - r.f_match) ** m_find
+def _matrix(r: BaseRates, m_find: float, m_sep: float, *, exit_first: bool = True
+            ) -> np.ndarray:
+    """One month of a person's states, in the ABM's order.
+
+    Labour-force exit of searchers comes before start-ups, flexible entry and matching
+    (``LabourMarket.step``), so a searcher finds work only if they did not give up first.
+    ``exit_first=False``: the month in which participants and controls are drawn, after that
+    month's exits (they match, they do not exit).
+    """
+    exit_ = r.lf_exit if exit_first else 0.0
+    find = (1.0 - exit_) * (r.f_other + 1.0 - (1.0 - r.f_match) ** m_find)
     sep = min(r.s * m_sep, 1.0)
     q = np.zeros((4, 4))
     q[E, U] = sep
     q[U, E] = find
-    q[U, N] = r.lf_exit
+    q[U, N] = exit_
     q[N, U] = r.lf_entry
     np.fill_diagonal(q, 1.0 - q.sum(axis=1))
     return q
+
+
 
 
 
@@ -100,16 +111,26 @@ def employment_gap_pp(
     phases = phases or [(0, 1.0)]
     start = np.zeros(4)
     start[U] = 1.0
-    control = start @ np.linalg.matrix_power(_matrix(r, 1.0, 1.0), horizon)
+    # Controls are drawn after the month's exits and match in it (exit-free first month).
+    control = start @ _matrix(r, 1.0, 1.0, exit_first=False)
+    control = control @ np.linalg.matrix_power(_matrix(r, 1.0, 1.0), max(horizon - 1, 0))
     part = np.zeros(4)
-    part[T] = 1.0
     steps = min(programme_months, horizon)
-    part = part @ np.linalg.matrix_power(_programme_matrix(r, lockin), steps)
-    part[U] += part[T]
-    part[T] = 0.0
-    for month in range(steps, horizon):
+    if steps:
+        part[T] = 1.0
+        part = part @ np.linalg.matrix_power(_programme_matrix(r, lockin), steps)
+        part[U] += part[T]
+        part[T] = 0.0
+        # The month the programme ends is idle: its leavers search from the next (a searcher's
+        # spell starts at 0; matching and exit take searchers of at least a month).
+        first_search = steps + 1
+    else:
+        part[U] = 1.0
+        first_search = 0
+    for month in range(first_search, horizon):
         m = [mult for first, mult in phases if first <= month][-1]
-        part = part @ _matrix(r, m, 1.0 / m if tie_separation else 1.0)
+        part = part @ _matrix(r, m, 1.0 / m if tie_separation else 1.0,
+                              exit_first=month > 0)
     return 100.0 * float(part[E] - control[E])
 
 
@@ -125,11 +146,14 @@ def _gap_on_path(r: BaseRates, horizon: int, phases: list[tuple[int, float]],
     control[U] = 1.0
     part = np.zeros(4)
     part[U] = 1.0
+    # As employment_gap_pp: controls' first month is exit-free, the month a programme ends
+    # is idle.
+    first_search = programme_months + 1 if programme_months else 0
     for month in range(horizon):
-        control = control @ _matrix(rates(month), 1.0, 1.0)
-        if month >= programme_months:
+        control = control @ _matrix(rates(month), 1.0, 1.0, exit_first=month > 0)
+        if month >= first_search:
             m = [mult for first, mult in phases if first <= month][-1]
-            part = part @ _matrix(rates(month), m, 1.0)
+            part = part @ _matrix(rates(month), m, 1.0, exit_first=month > 0)
     return 100.0 * float(part[E] - control[E])
 
 
@@ -165,3 +189,25 @@ def solve_phases(
         phases.append((first, m))
         first = h
     return phases
+
+
+def labour_cost_pass_through(p: ParameterSet) -> tuple[float, float]:
+    """Return (stationary tightness, share of a change in desired employment that is filled).
+
+    Labour-cost instruments move firms' *desired* employment; employment follows through
+    vacancies and matching. In the steady state of the matching model (``A U^a V^(1-a) =
+    s E``, ``V = T - E``, the urban labour force fixed) a change dT of desired employment
+    changes employment by ``dE/dT = (1-a) q / (s + a f + (1-a) q)``, with ``f = s E / U`` the
+    searchers' and ``q = f / theta`` the vacancies' monthly filling rate at the stationary
+    tightness (:func:`jobsim.population.stationary_tightness`). The evidence's own-wage
+    elasticity is an employment elasticity; the model applies it to desired employment, so
+    the realised elasticity is about this share of it (before the climate's pull of rural
+    workers, entrants and quitters into search; ``docs/effects.md`` measures both).
+    """
+    stocks = initial_stocks(p)
+    e, u = float(stocks[State.EMPLOYED]), float(stocks[State.UNEMPLOYED])
+    theta = stationary_tightness(p, e, u)
+    s, a = float(p["flows.separation_rate"]), float(p["matching.elasticity"])
+    f = s * e / u
+    q = f / theta if theta > 0 else 0.0
+    return theta, (1 - a) * q / (s + a * f + (1 - a) * q)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 from jobsim.agents import SizeClass, State
-from jobsim.flows import MonthContext
+from jobsim.flows import MonthContext, firm_demand
 from jobsim.policies.base import Instrument, scale_firms
 
 COVER_MONTHS = 12  # the refund is annual
@@ -88,9 +88,11 @@ class JobRetentionRefund(Instrument):
         live = f.alive[self.firms]
         firms = self.firms[live]
         scale_firms(ctx, "labour_cost", firms, self.relative_cost[live])
-        # This month's excess of employment over desired employment at the covered firms.
-        excess = np.maximum(f.employment[self.firms] - f.targets(ctx.demand_index)[self.firms],
-                            0).astype(np.float64)
+        # This month's excess of employment over desired employment at the covered firms, at
+        # the labour costs set so far this month (the refund's own included: it is first in
+        # the fixed order, so later instruments' cuts are not in it).
+        desired = f.targets(firm_demand(ctx))[self.firms]
+        excess = np.maximum(f.employment[self.firms] - desired, 0).astype(np.float64)
         excess[~live] = 0.0
         # A covered firm holds a share of the fall in demand for as long as it lasts: of the
         # largest excess since coverage, it keeps ``keep`` (those it already holds are part of
@@ -99,11 +101,19 @@ class JobRetentionRefund(Instrument):
         self.peak = np.maximum(self.peak, excess)
         held = np.minimum(keep * self.peak, excess)
         shed = excess - held
-        eligible = self.laid_off + shed <= self.allowance
-        hold = eligible & live & (held > 0)
         mult = np.where(excess > 0, shed / np.maximum(excess, 1e-12), 1.0)
+        # The rule counts the layoffs the firm makes, as flows.demand_layoffs makes them: a
+        # share labour_demand.excess_shed_share of the excess a month (labour hoarding),
+        # rounded with the firm's fixed offset, then the refund's multiplier on that. Counting
+        # the whole excess again each month it lasts would end the hold within months.
+        share = 1.0 if ctx.stripped else float(ctx.params["labour_demand.excess_shed_share"])
+        offset = f.offset[self.firms]
+        without = np.minimum(np.floor(excess * share + offset), excess)
+        with_hold = np.minimum(np.floor(without * mult + offset), without)
+        eligible = self.laid_off + with_hold <= self.allowance
+        hold = eligible & live & (held > 0)
         scale_firms(ctx, "demand_layoff_multiplier", self.firms[hold], mult[hold])
-        self.laid_off += np.where(hold, shed, excess)
+        self.laid_off += np.where(hold, with_hold, without)
         self.held = max(self.held, float(held[hold].sum()))
 
     def outputs(self) -> dict[str, float]:

@@ -169,3 +169,38 @@ def test_unknown_instrument_and_group_are_named(tmp_path):
         load_scenario(bad)
     assert set(GROUP_NAMES) == {"graduate", "migrant", "poverty_alleviated", "fisherman",
                                 "veteran", "difficulty"}
+
+
+def test_labour_cost_pass_through_is_the_matching_steady_state():
+    """The share of a change in desired employment that is filled equals dE/dT of the
+    matching model's steady state A U^a V^(1-a) = s E, with V = T - E and U = L - E (solved
+    numerically here), at the stationary tightness of each parameter set; it is lower where
+    vacancies fill slowly (the fitted set's many vacancies per searcher).
+    """
+    from jobsim.agents import State
+    from jobsim.params import DEFAULT_PARAMETERS, ParameterSet
+    from jobsim.policies.effects import labour_cost_pass_through
+    from jobsim.population import initial_stocks, stationary_tightness
+    from scipy.optimize import brentq
+
+    shares = []
+    for path in (DEFAULT_PARAMETERS, "calibration/fitted/hunan_2020.toml"):
+        p = ParameterSet.load(path)
+        stocks = initial_stocks(p)
+        e0, u0 = float(stocks[State.EMPLOYED]), float(stocks[State.UNEMPLOYED])
+        a, alpha, s = (float(p["matching.efficiency"]), float(p["matching.elasticity"]),
+                       float(p["flows.separation_rate"]))
+        labour = e0 + u0
+        t0 = e0 + stationary_tightness(p, e0, u0) * u0
+
+        def employed(target: float) -> float:
+            return brentq(lambda e: a * (labour - e) ** alpha * (target - e) ** (1 - alpha)
+                          - s * e, 1.0, min(labour, target) - 1.0, xtol=1e-6)
+
+        assert abs(employed(t0) - e0) < 1e-6 * e0  # the stationary point is the start
+        numeric = (employed(t0 * 1.001) - employed(t0 * 0.999)) / (0.002 * t0)
+        theta, share = labour_cost_pass_through(p)
+        assert abs(share - numeric) < 1e-3, (path, share, numeric)
+        shares.append((theta, share))
+    (theta_base, share_base), (theta_fit, share_fit) = shares
+    assert theta_fit > theta_base and share_fit < share_base
