@@ -139,22 +139,12 @@ def _derived_from_finding_rate(p: ParameterSet, f: float) -> dict[str, float]:
             "matching.efficiency": f / theta ** (1 - alpha)}
 
 
-#: Parameters of the demand path, not of the month: the elasticity turns growth into demand
-#: before the model runs (this module's scenario fixes the demand index itself).
-DEMAND_PATH = ("labour_demand.output_elasticity",)
-
-
 @pytest.mark.parametrize("path", list(BASE))
 def test_every_parameter_moves_an_output(path, reference):
     _, loaded, ref = reference
     declared = BASE.declaration(path)
     factor = FACTOR.get(path, POPULATION_FACTOR if path.startswith("population.") else 0.5)
     new = _perturbed(declared.value, declared.unit, factor, declared.range)
-    if path in DEMAND_PATH:
-        plan = load_scenario(Path("scenarios/plan_2021.toml"))
-        moved = plan.model_copy(update={"params": plan.params.with_overrides({path: new})})
-        assert not np.allclose(plan.demand_path(), moved.demand_path(), rtol=0, atol=0), path
-        return
     if path == "flows.job_finding_rate":
         changes = _derived_from_finding_rate(loaded.params, new)
     elif path == "matching.initial_tightness":  # the anchor matching.efficiency is derived from
