@@ -253,6 +253,7 @@ def bench_oos(run: Path, replications: int, workers: int | None, seed_offset: in
         zero = ev.zero(scale)
         out_rec, out_plan = ev.outcomes([rec, plan], scale)
         obj_rec, obj_plan = ev.objectives([rec, plan], scale)
+        runs = ev.runs  # 0 when every mix was read back from the store (a rerun)
     diff = (out_rec["total_employed"] - out_plan["total_employed"])
     se = float(np.std(diff, ddof=1) / np.sqrt(len(diff)))
     # Paired on the same futures: the difference in "both targets met", future by future.
@@ -271,6 +272,7 @@ def bench_oos(run: Path, replications: int, workers: int | None, seed_offset: in
         "recommended_budgets_yuan": dict(zip(space.kinds, rec.budgets)),
         "bar_p_met": bool(obj_rec["p_met"] >= obj_plan["p_met"]),
         "bar_gain_within_2se": bool(np.mean(diff) >= -2 * se),
+        "model_runs_this_time": runs,
         "seconds": round(time.perf_counter() - started, 1),
         "load_average": _load_average(),
     }
@@ -417,8 +419,10 @@ def docs() -> str:
             f"`python benchmarks/bench_optimise.py oos --run out/optimise/plan_budget` → "
             f"`out/bench/optimise_oos_plan_budget.json`: {o['replications']} fresh futures "
             f"(seed {o['fresh_seed']}, never seen by the optimiser; macro and parameter draws "
-            f"as in the run) at {o['persons_per_agent']:g} persons per agent, "
-            f"{o['seconds']:.0f} s (load {o['load_average']}).", "",
+            f"as in the run) at {o['persons_per_agent']:g} persons per agent; "
+            f"{o.get('model_runs_this_time', 'some')} model runs this time (the others read "
+            f"back from `out/bench/optimise_oos_store`), {o['seconds']:.0f} s (load "
+            f"{o['load_average']}).", "",
             "| | P(both met) | gain in total employment | cost per additional employed |",
             "|---|---|---|---|",
             f"| recommended | {_pm(r['p_met'], r['p_met_se'])} | "
