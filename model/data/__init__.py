@@ -130,7 +130,11 @@ def _path(name: str, data_dir: Path | None) -> Path:
 
 
 def load_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
-    """Read one data file and check it against its schema.
+    """Read one data file and check it against its schema (a copy of the checked table).
+
+    The checked table is kept per file version (path, modification time, size): scenario
+    set-up reads the same small tables a hundred times (the macro path reads the growth
+    table per draw), and an edited file is read again.
 
     Parameters
     ----------
@@ -144,8 +148,26 @@ def load_table(name: str, data_dir: Path | None = None) -> pd.DataFrame:
     DataError
         Unknown file, missing file, missing column, wrong type, bad flag, duplicate key.
     """
-    frame = raw_table(name, data_dir)
     path = _path(name, data_dir)
+    try:
+        st = path.stat()
+        version = (str(path), st.st_mtime_ns, st.st_size)
+    except OSError:  # raw_table reports the missing file
+        version = None
+    if version is not None and version in _CHECKED:
+        return _CHECKED[version].copy()
+    out = _load_checked(name, data_dir, path)
+    if version is not None:
+        _CHECKED[version] = out
+    return out.copy()
+
+
+#: Checked tables by file version (see :func:`load_table`).
+_CHECKED: dict[tuple[str, int, int], pd.DataFrame] = {}
+
+
+def _load_checked(name: str, data_dir: Path | None, path: Path) -> pd.DataFrame:
+    frame = raw_table(name, data_dir)
     schema = SCHEMAS[name]
     missing = [col for col in schema if col not in frame.columns]
     if missing:
@@ -268,16 +290,23 @@ def hunan(
     return Quantity(value, unit, row["flag"], row["source"], row["note"])
 
 
-def hunan_series(
-    indicator: str, *, include_memory: bool = False, data_dir: Path | None = None
-) -> pd.DataFrame:
-    """All periods of one Hunan indicator: columns period, value (model units), flag, source."""
-    table = load_table("hunan_indicators.csv", data_dir)
+def _indicator_rows(name: str, indicator: str, include_memory: bool,
+                    data_dir: Path | None) -> pd.DataFrame:
+    """Rows of one indicator of a long-format file (M-flagged rows only if asked)."""
+    table = load_table(name, data_dir)
     rows = table[table["indicator"] == indicator]
     if not include_memory:
         rows = rows[rows["flag"] != "M"]
     if rows.empty:
-        raise DataError(f"hunan_indicators.csv: indicator '{indicator}': no usable rows")
+        raise DataError(f"{name}: indicator '{indicator}': no usable rows")
+    return rows
+
+
+def hunan_series(
+    indicator: str, *, include_memory: bool = False, data_dir: Path | None = None
+) -> pd.DataFrame:
+    """All periods of one Hunan indicator: columns period, value (model units), flag, source."""
+    rows = _indicator_rows("hunan_indicators.csv", indicator, include_memory, data_dir)
     values = [
         _convert(v, u, f"hunan_indicators.csv: indicator '{indicator}', period '{p}'")
         for v, u, p in zip(rows["value"], rows["unit"], rows["period"])
@@ -399,12 +428,7 @@ def gdp_growth(
     Periods are ``YYYY`` (a year), ``YYYY-MM..YYYY-MM`` (cumulative from January, or one
     quarter for the ``_single_quarter`` indicators) or ``YYYY..YYYY`` (a span's average).
     """
-    table = load_table("gdp_growth.csv", data_dir)
-    rows = table[table["indicator"] == indicator]
-    if not include_memory:
-        rows = rows[rows["flag"] != "M"]
-    if rows.empty:
-        raise DataError(f"gdp_growth.csv: indicator '{indicator}': no usable rows")
+    rows = _indicator_rows("gdp_growth.csv", indicator, include_memory, data_dir)
     bad = rows["unit"] != "pct"
     if bad.any():
         raise DataError(f"gdp_growth.csv: indicator '{indicator}', period "

@@ -34,18 +34,16 @@ def test_recalled_workers_return_to_the_firm_that_laid_them_off(params, monkeypa
     def spy(ctx):
         ties = {int(a): int(f) for a, f in zip(ctx.recall.agent, ctx.recall.firm)}
         back = original(ctx)
-        seen.append((back, np.array([ties[int(a)] for a in back], dtype=np.int64)))
+        tied = np.array([ties[int(a)] for a in back], dtype=np.int64)
+        # At the moment of the recall, every recalled worker is in the firm of its tie.
+        assert np.array_equal(ctx.workers.firm[back], tied), ctx.t
+        seen.append(back)
         return back
 
     monkeypatch.setattr(flows, "recalls", spy)
-    model, df = _run(params, 3)
-    recalled = np.concatenate([b for b, _ in seen])
+    _, df = _run(params, 3)
+    recalled = np.concatenate(seen)
     assert recalled.size > 0 and df["flow_recall"].sum() == recalled.size * SCALE
-    # Workers recalled in the last month are still in the firm they were tied to, unless a
-    # later separation moved them (none after the last month's recall).
-    back, firms = seen[-1]
-    if back.size:
-        assert np.array_equal(model.workers.firm[back], firms)
 
 
 def test_recalls_are_bounded_by_demand_layoffs_within_the_window(params):
