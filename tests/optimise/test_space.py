@@ -69,6 +69,10 @@ def test_start_month_variables(plan):
     mix = space.mix(x)
     k = space.kinds.index("vocational_training")
     assert mix.starts[k] == 5 and all(s is None for j, s in enumerate(mix.starts) if j != k)
+    # The search encoding carries the start month after the shares and the total fraction.
+    assert space.n_search_var == len(space.kinds) + 2
+    z = np.concatenate([np.ones(len(space.kinds)), [0.5], [0.2]])
+    assert space.mix(space.decode(z)).starts[k] == 1
 
 
 def test_bad_bounds_name_the_field(plan):
