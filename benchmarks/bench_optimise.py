@@ -156,29 +156,35 @@ def hypervolume(points: np.ndarray, ref: np.ndarray, lo: np.ndarray, span: np.nd
     return float(HV(ref_point=(ref - lo) / span)((points[keep] - lo) / span))
 
 
+class _ReadOnlyStore(EvalStore):
+    """A finished run's checkpoint, read back only: a mix missing from it is an error."""
+
+    def save(self, key, mix, scale, out, cpu) -> None:  # noqa: ANN001 - EvalStore's signature
+        raise RuntimeError(f"{self.root}: the run's checkpoint lacks a mix its search evaluates "
+                           f"(made by another version of the search?): run it again")
+
+
 def bench_hypervolume(run: Path, seeds: int, workers: int | None, candidates: int | None
                       ) -> dict:
     """NSGA-II against random search: ``seeds`` searches of each, same count, same futures.
 
     Every search runs on the futures of ``run`` (its seed's replicates, the same macro and
     parameter draws) at its screening scale; only the search's own seed changes. NSGA-II's
-    first search is the run itself (its ``screening.csv``: nothing re-run; ``candidates`` keeps
-    its first N candidates, which is what ``--evaluations N`` would have evaluated, N a
-    multiple of the population, the search being deterministic); the others use the search
-    seeds ``run seed + k``. Random search ``k`` draws as many candidates with seed
-    ``10_000 + k`` in each way of :data:`RANDOM_DRAWS` (the plan, then uniform in the
-    search's encoding; the plan, then uniform budgets within the bounds, repaired). All fronts
-    are scored against one reference point and scaling.
+    first search is the run's own, replayed for ``candidates`` evaluations (default: the
+    run's) from the run's checkpoint, nothing re-run: the search is deterministic, so this is
+    what ``--evaluations N`` would have evaluated, duplicates included as in every other
+    search (``screening.csv`` has them dropped, so its first N rows can reach past the N-th
+    evaluation); the others use the search seeds ``run seed + k``. Random search ``k`` draws
+    as many candidates with seed ``10_000 + k`` in each way of :data:`RANDOM_DRAWS` (the
+    plan, then uniform in the search's encoding; the plan, then uniform budgets within the
+    bounds, repaired). All fronts are scored against one reference point and scaling.
     """
     manifest, loaded, bounds, space = _context(run)
     seed = int(manifest["seed"])
     fut = bounds.futures
     futures = make_futures(loaded, fut.replications, seed, macro=fut.macro_draws,
                            parameter_file=bounds.parameter_file())
-    first = pd.read_csv(run / "screening.csv")
-    if candidates is not None:
-        first = first.iloc[:candidates]
-    n = len(first)
+    n = int(manifest["screening"]["evaluations_asked"] if candidates is None else candidates)
     scale = fut.screening_persons_per_agent
     results = {"run": str(run), "candidates_each": n, "futures": fut.replications,
                "futures_seed": seed, "persons_per_agent": scale, "searches_each": seeds,
@@ -186,9 +192,12 @@ def bench_hypervolume(run: Path, seeds: int, workers: int | None, candidates: in
     started = time.perf_counter()
     common = {"space": space, "path": str(loaded.path), "scenario_hash": scenario_hash(loaded),
               "futures": futures, "code": code_hash()}
-    nsga_tables = [first]
     random_tables: dict[str, list[pd.DataFrame]] = {d: [] for d in RANDOM_DRAWS}
     with make_executor(workers) as executor:
+        own = MixEvaluator(executor=executor, store=_ReadOnlyStore(run / ".optimise"), **common)
+        mixes = nsga2_search(own, evaluations=n, population=bounds.search.population,
+                             seed=seed, scale=scale, first=[space.plan_mix()])
+        nsga_tables = [mix_table(space, mixes, own.objectives(mixes, scale), scale)]
         ev = MixEvaluator(executor=executor, store=EvalStore(BENCH / "optimise_hv_store"),
                           **common)
         for k in range(1, seeds):
@@ -473,7 +482,9 @@ def docs() -> str:
                 f"{h['search_seeds_nsga2']}) and {h['searches_each']} random searches of each "
                 f"kind (seeds {h['search_seeds_random']}), {h['candidates_each']} candidates "
                 f"each, all on the same {h['futures']} futures (seed {h['futures_seed']}) at "
-                f"{h['persons_per_agent']:g} persons per agent; {h['model_runs']:,} model runs, "
+                f"{h['persons_per_agent']:g} persons per agent; {h['model_runs']:,} model runs "
+                "this time (the others read back from `out/bench/optimise_hv_store`, and the "
+                "run's own search replayed from its checkpoint), "
                 f"{h['seconds'] / 60:.1f} min (load {h['load_average_before']} → "
                 f"{h['load_average_after']}). Objectives scaled by the union's range; reference "
                 "point P(met) 0, gain 0, 1.1 x the largest cost.", "",
