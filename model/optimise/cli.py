@@ -248,7 +248,8 @@ def run_optimise(
                                        else "the scenario's demand path") + "; "
                                     + (f"parameter draws from {pfile.name}" if pfile
                                        else "the scenario's parameters"))},
-        "screening": {"algorithm": "NSGA-II" if not fixed else "none (one feasible mix)",
+        "screening": {"algorithm": ("NSGA-II on budget shares and a total fraction"
+                                    if not fixed else "none (one feasible mix)"),
                       "candidates": len(screening), "evaluations_asked": n_search,
                       "population": cfg.search.population,
                       "persons_per_agent": screen_scale, "model_runs": screen_runs,

@@ -1,5 +1,8 @@
 """The search: NSGA-II (pymoo 0.6) over budget mixes, with every evaluation checkpointed.
 
+The search moves in the encoding of :meth:`jobsim.optimise.space.Space.decode` (a share per
+instrument and a total fraction), where every point is a feasible mix.
+
 Each candidate is run on every future (one model run per future, on the compare executors);
 its outcomes are stored at once, atomically, one JSON file per (mix, scale, futures, model
 code) in the run's store. The algorithm is deterministic given its seed (pymoo keeps its own
@@ -7,8 +10,9 @@ code) in the run's store. The algorithm is deterministic given its seed (pymoo k
 already stored is read back instead of run, and the search goes on exactly as it would have
 without the interruption. No algorithm state is pickled.
 
-:func:`random_search` draws the same number of candidates from the same initial distribution
-(uniform within the bounds, then repaired), the yardstick of ``benchmarks/bench_optimise.py``.
+:func:`random_search` draws the same number of candidates from NSGA-II's initial distribution
+(uniform in the encoding) or uniformly in budget space (then repaired), the yardsticks of
+``benchmarks/bench_optimise.py``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from jobsim.optimise.objectives import minimised, objectives
 from jobsim.optimise.space import Mix, Space
 from jobsim.store import ResultStore, Unusable
 
-__all__ = ["EvalStore", "MixEvaluator", "nsga2_search", "random_search", "mix_table"]
+__all__ = ["EvalStore", "MixEvaluator", "nsga2_search", "random_search", "mix_table",
+           "RANDOM_DRAWS"]
 
 
 class EvalStore:
@@ -157,23 +162,17 @@ def mix_table(space: Space, mixes: list[Mix], objs: list[dict[str, float]], scal
 
 
 def _problem(space: Space):
+    """The search problem in the encoding of :meth:`Space.decode` (shares, total fraction)."""
     from pymoo.core.problem import Problem
 
-    return Problem(n_var=space.n_var, n_obj=3, xl=space.xl, xu=space.xu)
+    return Problem(n_var=space.n_search_var, n_obj=3, xl=space.search_xl, xu=space.search_xu)
 
 
-def _operators(space: Space, first: list[np.ndarray]):
-    from pymoo.core.repair import Repair
+def _sampling(first: list[np.ndarray]):
     from pymoo.operators.sampling.rnd import FloatRandomSampling
 
-    class BudgetRepair(Repair):
-        """Every candidate pymoo makes goes through :meth:`Space.repair`."""
-
-        def _do(self, problem, X, **kwargs):
-            return space.repair(X)
-
     class Seeded(FloatRandomSampling):
-        """Uniform within the bounds, the first rows replaced by given mixes (the plan)."""
+        """Uniform within the encoding's box, the first rows replaced by given points (the plan)."""
 
         def _do(self, problem, n_samples, *args, random_state=None, **kwargs):
             X = super()._do(problem, n_samples, *args, random_state=random_state, **kwargs)
@@ -181,20 +180,25 @@ def _operators(space: Space, first: list[np.ndarray]):
                 X[k] = x
             return X
 
-    return BudgetRepair(), Seeded()
+    return Seeded()
 
 
 def nsga2_search(evaluator: MixEvaluator, *, evaluations: int, population: int, seed: int,
                  scale: float, first: list[Mix] | None = None,
                  log: Callable[..., None] = lambda *a: None) -> list[Mix]:
-    """NSGA-II for ``evaluations`` candidates; returns every candidate evaluated, in order."""
+    """NSGA-II for ``evaluations`` candidates; returns every candidate evaluated, in order.
+
+    pymoo's NSGA-II with its default operators (SBX, polynomial mutation), moving in the
+    encoding of :meth:`Space.decode`: every point it proposes decodes to a feasible mix, so no
+    repair operator is needed (the decoded vector is still checked by :meth:`Space.mix`).
+    """
     from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.problems.static import StaticProblem
 
     space = evaluator.space
     problem = _problem(space)
-    repair, sampling = _operators(space, [space.vector(m) for m in (first or [])])
-    algorithm = NSGA2(pop_size=min(population, evaluations), sampling=sampling, repair=repair,
+    sampling = _sampling([space.encode(space.vector(m)) for m in (first or [])])
+    algorithm = NSGA2(pop_size=min(population, evaluations), sampling=sampling,
                       eliminate_duplicates=True)
     algorithm.setup(problem, termination=("n_eval", evaluations), seed=seed, verbose=False)
     seen: list[Mix] = []
@@ -203,9 +207,7 @@ def nsga2_search(evaluator: MixEvaluator, *, evaluations: int, population: int, 
         pop = algorithm.ask()
         if pop is None or len(pop) == 0:
             break
-        X = space.repair(pop.get("X"))
-        pop.set("X", X)
-        mixes = [space.mix(x) for x in X]
+        mixes = [space.mix(x) for x in space.decode(pop.get("X"))]
         started = time.perf_counter()
         objs = evaluator.objectives(mixes, scale)
         F = np.vstack([minimised(o) for o in objs])
@@ -220,13 +222,32 @@ def nsga2_search(evaluator: MixEvaluator, *, evaluations: int, population: int, 
     return seen
 
 
+#: How :func:`random_search` draws: uniform in the search's encoding, or in budget space.
+RANDOM_DRAWS = ("shares", "budgets")
+
+
 def random_search(evaluator: MixEvaluator, *, evaluations: int, seed: int, scale: float,
-                  first: list[Mix] | None = None) -> list[Mix]:
-    """``evaluations`` candidates drawn as NSGA-II's first generation is (the yardstick)."""
+                  first: list[Mix] | None = None, draws: str = "shares") -> list[Mix]:
+    """``evaluations`` random candidates (the yardstick), the first ones given (the plan).
+
+    ``draws="shares"``: uniform in the search's encoding, as NSGA-II's first generation is;
+    ``draws="budgets"``: each budget uniform within its bounds, then repaired
+    (:meth:`Space.repair`), the yardstick before the encoding existed.
+    """
+    if draws not in RANDOM_DRAWS:
+        raise ValueError(f"draws must be one of {RANDOM_DRAWS}, got {draws!r}")
+    from pymoo.core.problem import Problem
+
     space = evaluator.space
-    problem = _problem(space)
-    repair, sampling = _operators(space, [space.vector(m) for m in (first or [])])
-    X = sampling._do(problem, evaluations, random_state=np.random.default_rng(seed))
-    mixes = [space.mix(x) for x in repair._do(problem, X)]
+    given = [space.vector(m) for m in (first or [])]
+    rng = np.random.default_rng(seed)
+    if draws == "shares":
+        X = _sampling([space.encode(x) for x in given])._do(_problem(space), evaluations,
+                                                          random_state=rng)
+        X = space.decode(X)
+    else:
+        box = Problem(n_var=space.n_var, n_obj=3, xl=space.xl, xu=space.xu)
+        X = space.repair(_sampling(given)._do(box, evaluations, random_state=rng))
+    mixes = [space.mix(x) for x in X]
     evaluator.objectives(mixes, scale)
     return mixes

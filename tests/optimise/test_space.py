@@ -69,6 +69,10 @@ def test_start_month_variables(plan):
     mix = space.mix(x)
     k = space.kinds.index("vocational_training")
     assert mix.starts[k] == 5 and all(s is None for j, s in enumerate(mix.starts) if j != k)
+    # The search encoding carries the start month after the shares and the total fraction.
+    assert space.n_search_var == len(space.kinds) + 2
+    z = np.concatenate([np.ones(len(space.kinds)), [0.5], [0.2]])
+    assert space.mix(space.decode(z)).starts[k] == 1
 
 
 def test_bad_bounds_name_the_field(plan):
@@ -82,3 +86,55 @@ def test_bad_bounds_name_the_field(plan):
     with pytest.raises(ScenarioError, match="start_months"):
         build_space(plan, Bounds(instruments={"hiring_subsidy": InstrumentBounds(
             start_months=["2022-01", "2022-02"])}), 1e9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(budget=st.floats(0, 5e10), seed=st.integers(0, 2**32 - 1))
+def test_every_search_point_decodes_to_a_feasible_mix_spending_its_fraction(budget, seed):
+    plan = load_scenario(PLAN)
+    floors = {"hiring_subsidy": InstrumentBounds(min_yuan=float(min(budget, 1e8) // 2))}
+    space = build_space(plan, Bounds(instruments=floors), budget)
+    rng = np.random.default_rng(seed)
+    z = rng.uniform(space.search_xl, space.search_xu, size=(50, space.n_search_var))
+    z[:5, :len(space.kinds)] = 0.0                 # all shares zero: equal shares
+    z[5:10, rng.integers(len(space.kinds))] = 0.0  # one instrument not funded
+    x = space.decode(z)
+    n = len(space.kinds)
+    assert np.all(x[:, :n].sum(axis=1) <= space.budget)
+    assert np.all(x[:, :n] >= space.lower) and np.all(x[:, :n] <= space.upper)
+    assert np.all(x[:, :n] == np.floor(x[:, :n]))
+    assert np.array_equal(space.repair(x), x)  # already feasible: repair changes nothing
+    above = x[:, :n].sum(axis=1) - space.lower.sum()
+    target = z[:, n] * space.room
+    # The total fraction is what is spent (to a yuan per instrument), unless every funded
+    # instrument is full.
+    funded = np.where(z[:, :n].sum(axis=1, keepdims=True) > 0, z[:, :n] > 0, True)
+    room_funded = ((space.upper - space.lower) * funded).sum(axis=1)
+    assert np.all(above <= target + 1e-6)
+    assert np.all((above >= target - n - 1e-6 * target) | (above >= room_funded - n))
+    # A zero share funds nothing above the floor (when another share is positive).
+    rows = np.nonzero((z[:, :n] == 0).any(axis=1) & (z[:, :n] > 0).any(axis=1))[0]
+    for r in rows:
+        off = z[r, :n] == 0
+        assert np.all(x[r, :n][off] == space.lower[off])
+
+
+def test_shares_in_proportion_and_full_instruments_pass_on_their_excess(plan):
+    space = build_space(plan, Bounds(), PLAN_TOTAL)
+    n = len(space.kinds)
+    z = np.zeros(n + 1)
+    z[[0, 1]] = 1.0          # vocational training and youth internships, equal shares
+    z[n] = 1e9 / space.room  # 1 billion yuan
+    x = space.decode(z)
+    k = space.kinds.index("youth_internship")
+    assert x[k] == space.upper[k]            # internships are full (214.6 m yuan) ...
+    assert x[0] == np.floor(1e9 - space.upper[k])  # ... and training gets the rest
+    assert np.all(x[2:n] == 0)
+
+
+def test_encode_decode_gives_back_the_plan_and_the_zero_mix(plan):
+    for budget in (PLAN_TOTAL, PLAN_TOTAL / 2, 2 * PLAN_TOTAL, 0.0):
+        space = build_space(plan, Bounds(), budget)
+        for mix in (space.plan_mix(), space.zero()):
+            x = space.vector(mix)
+            assert np.abs(space.decode(space.encode(x)) - x).max() <= 1.0
