@@ -32,7 +32,7 @@ import pandas as pd
 from jobsim.errors import OutputError
 from jobsim.labour_market import LabourMarket
 from jobsim.params import ParameterSet
-from jobsim.policies.effects import labour_cost_pass_through
+from jobsim.policies.effects import LabourCostResponse, labour_cost_response
 from jobsim.results import atomic_write
 from jobsim.runner import TOTAL_EMPLOYMENT
 from jobsim.scenario import load_scenario
@@ -61,6 +61,8 @@ HORIZONS = (12, 24)
 SENSITIVITY = [
     ("labour_demand.own_wage_elasticity", ["social_insurance_fee_cut", "job_retention_refund"],
      [-0.1, -0.6]),
+    ("common.labour_cost_separation_share", ["social_insurance_fee_cut", "job_retention_refund"],
+     [0.0, 1.0]),
     ("job_retention_refund.demand_layoff_reduction", ["job_retention_refund"], [0.0, 0.45]),
     ("matching.search_net_to_gross", ["public_employment_services", "hiring_subsidy"],
      [0.2, 0.8]),
@@ -203,6 +205,7 @@ class Run:
     demand_layoffs_2021: float = 0.0  # layoffs caused by demand below employment, 2021
     rural_transfers_2021: float = 0.0  # spontaneous rural workers starting urban search, 2021
     quits_2021: float = 0.0
+    layoffs_2021: float = 0.0  # layoffs by the firms' layoff hazard, 2021
 
     def employed(self, h: int, ids: np.ndarray) -> float:
         """Persons among ``ids`` in total employment at horizon ``h``."""
@@ -240,14 +243,17 @@ def _run(loaded, instruments: list, demand: list[float], seed: int, replicate: i
                model=model, total_2021=float(year["total_employed"].mean()),
                demand_layoffs_2021=float(year["flow_demand_layoff"].sum()),
                rural_transfers_2021=float(year["flow_rural_transfer"].sum()),
-               quits_2021=float(year["flow_quit"].sum()))
+               quits_2021=float(year["flow_quit"].sum()),
+               layoffs_2021=float(year["flow_layoff"].sum()))
 
 
 def _desired(model: LabourMarket, demand: float) -> float:
     """Firms' desired employment (persons) in the month just run, labour costs included."""
     f = model.firms
-    factor = model.effects.demand_factor(
-        f, float(model.params["labour_demand.own_wage_elasticity"]))
+    eps = model.effects.cost_elasticity
+    if eps is None:
+        eps = float(model.params["labour_demand.own_wage_elasticity"])
+    factor = model.effects.demand_factor(f, eps)
     index = demand if factor is None else demand * factor
     return float(f.targets(index)[f.alive].sum() * model.persons_per_agent)
 
@@ -258,7 +264,7 @@ def measure_effects(*, replications: int = 4, persons_per_agent: float = 500,
     """One row per instrument, demand path and replicate: gross, net, cost at 12 and 24 months.
 
     ``overrides`` changes parameters (dotted paths of the parameter set) or instrument
-    settings (``kind.setting``) for a sensitivity run.
+    settings (``kind.setting``; ``common.setting`` for every instrument) for a sensitivity run.
     """
     loaded = load_scenario(PLAN)
     overrides = overrides or {}
@@ -270,7 +276,7 @@ def measure_effects(*, replications: int = 4, persons_per_agent: float = 500,
         if kinds is not None and cls.kind not in kinds:
             continue
         mine = {k.split(".", 1)[1]: v for k, v in overrides.items()
-                if k.startswith(cls.kind + ".")}
+                if k.startswith((cls.kind + ".", "common."))}
         pairs.append((cls, replace(s, first_month=0, last_month=11,
                                    values={**s.values, **mine})))
     rows = []
@@ -297,6 +303,7 @@ def measure_effects(*, replications: int = 4, persons_per_agent: float = 500,
                 row["rural_transfers_2021"] = (with_it.rural_transfers_2021
                                                - base.rural_transfers_2021)
                 row["quits_2021"] = with_it.quits_2021 - base.quits_2021
+                row["layoffs_2021"] = with_it.layoffs_2021 - base.layoffs_2021
                 for h in HORIZONS:
                     row[f"net_{h}"] = with_it.total[h] - base.total[h]
                     row[f"urban_{h}"] = with_it.urban[h] - base.urban[h]
@@ -334,7 +341,7 @@ def summarise(raw: pd.DataFrame) -> pd.DataFrame:
         row = {"instrument": kind, "demand": demand}
         for col in [c for c in raw.columns if c.split("_")[0] in (
                 "net", "gross", "urban", "rural", "jobs", "firm", "delta", "spending", "base",
-                "participants", "out", "desired", "demand", "quits") and c != "demand"]:
+                "participants", "out", "desired", "demand", "quits", "layoffs") and c != "demand"]:
             row[col], row[col + "_se"] = _mean_se(part, col)
         spend = row["spending_yuan"]
         row["cost_per_net_job_12"] = spend / row["net_12"] if row["net_12"] > 0 else np.nan
@@ -370,8 +377,8 @@ TITLE = "# What each instrument buys (generated)"
 def write_effects(out: Path, summary: pd.DataFrame, *, replications: int,
                   persons_per_agent: float, seed: int,
                   sensitivity: pd.DataFrame | None = None,
-                  params: ParameterSet | None = None) -> None:
-    """Render ``docs/effects.md`` (``params``: the set run, for the fee cut's pass-through)."""
+                  cost: LabourCostResponse | None = None) -> None:
+    """Render ``docs/effects.md`` (``cost``: the labour-cost channel's conversion at the set run)."""
     lines = [
         TITLE,
         "",
@@ -427,7 +434,7 @@ def write_effects(out: Path, summary: pd.DataFrame, *, replications: int,
     for kind, channel in CHANNELS.items():
         lines.append(f"| `{kind}` | {channel} | {EVIDENCE[kind]} |")
     lines.append("")
-    lines += _bars(summary, params) + NOTES
+    lines += _bars(summary, cost) + NOTES
     if sensitivity is not None and len(sensitivity):
         lines += ["## Sensitivity: uncertain parameters at the ends of their ranges", "",
                   "| parameter | value | instrument | demand | net 12m | net, 2021 average | "
@@ -451,7 +458,7 @@ def _row(summary: pd.DataFrame, kind: str, demand: str) -> pd.Series | None:
     return None if part.empty else part.iloc[0]
 
 
-def _bars(summary: pd.DataFrame, params: ParameterSet | None = None) -> list[str]:
+def _bars(summary: pd.DataFrame, cost: LabourCostResponse | None = None) -> list[str]:
     lines = ["## Checks against the evidence", ""]
     fee = _row(summary, "social_insurance_fee_cut", "flat")
     if fee is not None:
@@ -470,13 +477,21 @@ def _bars(summary: pd.DataFrame, params: ParameterSet | None = None) -> list[str
                 f"; {_fmt(reached, 2)} of desired), urban employment "
                 f"{_fmt(fee['urban_12'])}, rural work {_fmt(fee['rural_12'])} (rural workers "
                 f"starting urban search over 2021 {_fmt(fee['rural_transfers_2021'])}, quits "
-                f"{_fmt(fee['quits_2021'])}), total {_fmt(fee['net_12'])}.")
-        if params is not None:
-            theta, share = labour_cost_pass_through(params)
-            line += (f" The matching model's stationary share of a change in desired "
-                     f"employment that is filled is {share:.2f} at the stationary tightness "
-                     f"{theta:.2f} vacancies per searcher (`labour_cost_pass_through`).")
+                f"{_fmt(fee['quits_2021'])}, layoffs by the firms' hazard "
+                f"{_fmt(fee['layoffs_2021'])}), total {_fmt(fee['net_12'])}.")
         lines.append(line)
+    if cost is not None:
+        lines.append(
+            f"- Labour-cost channel (`labour_cost_response`, at the stationary tightness "
+            f"{cost.theta:.2f} vacancies per searcher): the evidence's employment elasticity "
+            f"{cost.employment_elasticity:g}, a share {cost.separation_share:g} of it on "
+            f"layoffs (`common.labour_cost_separation_share`): the layoff hazard's elasticity "
+            f"to labour cost {cost.layoff_elasticity:.2f} (individual layoff hazard "
+            f"{cost.individual_layoff_rate:.4f} a month against the adjustment rate "
+            f"{cost.separation_denominator:.3f}); the rest on desired employment, whose "
+            f"change is filled at {cost.pass_through:.3f} in the steady state with quits "
+            f"(dlnE/dlnT {cost.desired_to_employment:.3f}): desired employment's elasticity "
+            f"{cost.desired_elasticity:.2f}.")
     flat = _row(summary, "job_retention_refund", "flat")
     for name in ("shock_2020", "deep"):
         shock = _row(summary, "job_retention_refund", name)
@@ -553,6 +568,13 @@ def check_target(out: Path) -> None:
                               f"line is not {TITLE!r}); choose another --out")
 
 
+def plan_cost_response() -> LabourCostResponse:
+    """The labour-cost channel's conversion at the plan's parameters and settings."""
+    loaded = load_scenario(PLAN)
+    share = float(loaded.instruments[0][1].values["labour_cost_separation_share"])
+    return labour_cost_response(loaded.params, share)
+
+
 def run(args: argparse.Namespace) -> int:
     """Measure the effects and write the document (and optionally the table)."""
     check_target(args.out)
@@ -574,7 +596,7 @@ def run(args: argparse.Namespace) -> int:
     write_effects(args.out, summary, replications=args.replications,
                   persons_per_agent=args.persons_per_agent, seed=args.seed,
                   sensitivity=pd.concat(sensitivity, ignore_index=True),
-                  params=load_scenario(PLAN).params)
+                  cost=plan_cost_response())
     if args.csv is not None:
         atomic_write(args.csv, summary.to_csv(index=False, float_format="%.6f"))
     print(f"effects written to {args.out}")
