@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 from jobsim.errors import OutputError
 from jobsim.labour_market import LabourMarket
-from jobsim.params import ParameterSet
 from jobsim.policies.effects import LabourCostResponse, labour_cost_response
 from jobsim.results import atomic_write
 from jobsim.runner import TOTAL_EMPLOYMENT
@@ -378,7 +377,7 @@ def write_effects(out: Path, summary: pd.DataFrame, *, replications: int,
                   persons_per_agent: float, seed: int,
                   sensitivity: pd.DataFrame | None = None,
                   cost: LabourCostResponse | None = None) -> None:
-    """Render ``docs/effects.md`` (``cost``: the labour-cost channel's conversion at the set run)."""
+    """Render ``docs/effects.md`` (``cost``: the labour-cost channel's conversion, set run)."""
     lines = [
         TITLE,
         "",

@@ -13,9 +13,10 @@ Two channels:
   12 months, lowers the hiring firm's labour cost by that worker's share of its staff times
   ``unit_cost / 12 / common.labour_cost_per_worker_month_yuan``; employment responds through
   the one labour-cost channel (``base.cut_labour_cost``: the own-wage elasticity, an employment
-  elasticity, on the firm's desired employment and its layoffs). The net new jobs per subsidised hire are therefore an
-  outcome (``docs/effects.md`` sets them beside the evidence's net share 0.10-0.50), and the
-  rest of the subsidised hires are deadweight and substitution.
+  elasticity, on the firm's desired employment and its layoffs). The net new jobs per
+  subsidised hire are therefore an outcome (``docs/effects.md`` sets them beside the
+  evidence's net share 0.10-0.50), and the rest of the subsidised hires are deadweight and
+  substitution.
 """
 
 from __future__ import annotations

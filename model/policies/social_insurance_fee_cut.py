@@ -7,9 +7,9 @@ employment responds through the one own-wage elasticity of labour demand
 (``labour_demand.own_wage_elasticity``, evidence_priors.md: -0.3, range -0.1 to -0.6), an
 employment elasticity, converted from the model's steady state onto its two margins
 (``base.cut_labour_cost``, ``effects.labour_cost_response``): more desired employment (more
-vacancies, fewer layoffs where demand falls) and a lower layoff hazard. The cut is paid on every job, including the
-jobs that exist anyway: its deadweight is everything but the few jobs the elasticity adds
-(``docs/effects.md`` states it).
+vacancies, fewer layoffs where demand falls) and a lower layoff hazard. The cut is paid on
+every job, including the jobs that exist anyway: its deadweight is everything but the jobs
+the elasticity adds (``docs/effects.md`` states it).
 """
 
 from __future__ import annotations
