@@ -23,7 +23,7 @@ from jobsim.population import initial_stocks, stationary_tightness
 from scipy.optimize import brentq
 
 __all__ = ["BaseRates", "LabourCostResponse", "employment_gap_pp", "labour_cost_response",
-           "solve_phases"]
+           "solve_phases", "vacancy_filling_rate", "wanted_for_filled"]
 
 E, U, N, T = 0, 1, 2, 3
 
@@ -190,6 +190,31 @@ def solve_phases(
         phases.append((first, m))
         first = h
     return phases
+
+
+def vacancy_filling_rate(p: ParameterSet) -> float:
+    """A vacancy's monthly filling rate ``q = f / theta`` at the stationary tightness.
+
+    ``f = s E / U`` is the searchers' matching rate where matches replace separations
+    (:class:`BaseRates`), ``theta`` the stationary vacancies per searcher
+    (:func:`jobsim.population.stationary_tightness`).
+    """
+    stocks = initial_stocks(p)
+    e, u = float(stocks[State.EMPLOYED]), float(stocks[State.UNEMPLOYED])
+    theta = stationary_tightness(p, e, u)
+    return float(p["flows.separation_rate"]) * e / u / theta
+
+
+def wanted_for_filled(p: ParameterSet, filled: float, months: int) -> float:
+    """Positions a new firm must want so that ``filled`` of them are filled within ``months``.
+
+    Each vacancy fills at the stationary rate ``q`` (:func:`vacancy_filling_rate`) a month,
+    so a share ``1 - (1 - q)^months`` of a new firm's wanted positions is filled by then.
+    Evidence that counts jobs created (filled) becomes the model's desired employment by this
+    share; where vacancies fill fast it is close to one.
+    """
+    share = 1.0 - (1.0 - min(vacancy_filling_rate(p), 1.0)) ** months
+    return filled / share if share > 0 else filled
 
 
 @dataclass(frozen=True)
