@@ -47,8 +47,13 @@ def test_seeds_given_reproduce():
 def test_a_demand_path_is_one_run_and_lowers_demand():
     rows = _batch(seed=5, demand_index=[DemandPath([1.0] * 12), SHOCK])
     assert len(rows) == 2  # two paths, not 24 runs
-    flat, shock = rows
-    assert shock["urban_employed"] < flat["urban_employed"]
+    # At this scale one seed's December difference is a few agents either way (the dip ends
+    # in April): the shock lowers urban employment summed over six seeds.
+    rows = _batch(seed=list(range(1, 7)), demand_index=[DemandPath([1.0] * 12), SHOCK])
+    assert len(rows) == 12
+    flat = sum(r["urban_employed"] for r in rows if r["demand_index"].values[1] == 1.0)
+    shock = sum(r["urban_employed"] for r in rows if r["demand_index"].values[1] < 1.0)
+    assert shock < flat
 
 
 def test_defaults_come_from_the_named_scenario():
