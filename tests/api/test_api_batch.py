@@ -31,7 +31,9 @@ def test_iterations_differ_and_every_headline_indicator_is_collected():
     rows = _batch(iterations=2)
     assert len(rows) == 2
     assert rows[0]["seed"] != rows[1]["seed"]
-    assert rows[0]["urban_employed"] != rows[1]["urban_employed"]
+    # Fresh seeds each run: at this scale one indicator can coincide (urban employment to the
+    # agent), the year's path of averages and flows does not.
+    assert rows[0]["surveyed_rate_annual_average"] != rows[1]["surveyed_rate_annual_average"]
     for name in REPORTERS:
         assert name in rows[0], name
     assert rows[0]["month"] == "2021-12"  # the collected row is the end of the year
