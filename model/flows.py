@@ -120,7 +120,8 @@ class Effects:
     ``labour_cost``
         Relative labour cost of the firm, 1 = unchanged (e.g. 0.95 after a 5% cut in employer
         contributions). Desired employment is ``base x demand x labour_cost**eps`` with
-        ``eps = labour_demand.own_wage_elasticity`` (negative: cheaper labour, more of it),
+        ``eps = cost_elasticity`` (negative: cheaper labour, more of it; the parameter
+        ``labour_demand.own_wage_elasticity`` where no instrument converted it),
         so it moves both the firm's vacancies and the layoffs a fall in demand causes.
     ``demand_layoff_multiplier``
         Multiplies the layoffs that a fall of desired employment below employment causes at
