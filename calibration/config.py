@@ -55,6 +55,7 @@ __all__ = [
     "load_config",
     "TARGET_KINDS",
     "RECORDING_SHARE",
+    "STOCK_COLUMNS",
 ]
 
 #: The parameter the objective concentrates out analytically (new-jobs levels are linear in it).
@@ -76,6 +77,15 @@ TARGET_KINDS: dict[str, tuple[str, ...]] = {
     "rural_transfer_stock_increase": ("years", "from_period", "to_period"),
     "rural_transfer_stock_increase_yoy": ("years", "period"),
     "programme_output": ("indicator", "period"),
+    "employment_stock": ("years", "month", "indicator", "period"),
+}
+
+#: Hunan stock indicators an ``employment_stock`` target may name, and the model's column for
+#: each (the NBS concepts: 城镇从业人员 = urban employment of every kind, 从业人员 = it plus rural
+#: work; model/indicators.py).
+STOCK_COLUMNS: dict[str, str] = {
+    "urban_employed_persons": "urban_employed",
+    "employed_persons_total": "total_employed",
 }
 
 
@@ -251,6 +261,9 @@ class TargetSpec(BaseModel):
             for m in getattr(self, field) or []:
                 if not 1 <= m <= 12:
                     raise ValueError(f"{field}: month {m} outside 1..12")
+        if self.kind == "employment_stock" and self.indicator not in STOCK_COLUMNS:
+            raise ValueError(f"indicator '{self.indicator}' is not a stock the model measures "
+                             f"({', '.join(STOCK_COLUMNS)})")
         if self.kind == "hunan_surveyed_upper_bound" and self.fit:
             raise ValueError("an upper bound is checked, not fitted (set fit = false); it "
                              "enters through the bounds of [proxy_gap]")

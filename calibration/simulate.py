@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from jobsim.agents import URBAN_EMPLOYMENT
-from jobsim.calibration.config import RECORDING_SHARE, LoadedConfig
+from jobsim.calibration.config import RECORDING_SHARE, STOCK_COLUMNS, LoadedConfig
 from jobsim.calibration.demand import ELASTICITY, demand_path, output_gap_path
 from jobsim.calibration.targets import Moment
 from jobsim.labour_market import LabourMarket
@@ -42,6 +42,7 @@ class Extractor:
     stock_from: int = -1  # stock index (months simulated) at the start of an increase
     stock_to: int = -1
     span_years: float = 1.0
+    column: str = ""  # monthly column of an employment stock
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,9 @@ def make_spec(cfg: LoadedConfig, moments: list[Moment], persons_per_agent: float
         e = Extractor(kind=t.kind, years=tuple(_offset(start, y) for y in t.years),
                       months=tuple(m.months), plus=tuple(t.plus or ()),
                       minus=tuple(t.minus or ()), month=t.month or 0,
-                      through_month=t.through_month or 0)
+                      through_month=t.through_month or 0,
+                      column=STOCK_COLUMNS.get(t.indicator or "", "") if t.kind ==
+                      "employment_stock" else "")
         if t.kind == "rural_transfer_stock_increase":
             e = _with_stock(e, _period_end(start, t.from_period), _period_end(start, t.to_period),
                             _span(t.from_period, t.to_period))
@@ -244,6 +247,8 @@ def extract(e: Extractor, frame: pd.DataFrame, stock: np.ndarray) -> float:
         return float(rate[e.month - 1])
     if e.kind == "surveyed_rate_contrast":
         return float(rate[[m - 1 for m in e.plus]].mean() - rate[[m - 1 for m in e.minus]].mean())
+    if e.kind == "employment_stock":
+        return float(frame[e.column].iloc[y + e.month - 1])
     if e.kind == "registered_rate":
         return float(frame["registered_unemployment_rate"].iloc[y + e.month - 1])
     if e.kind == "rural_transfer_new":

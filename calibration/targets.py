@@ -27,6 +27,10 @@ it). The kinds:
   Hunan's through the proxy gap (``[proxy_gap]``), as ``surveyed_rate_mean`` does.
 - ``hunan_surveyed_upper_bound`` — Hunan's own statement that its surveyed rate stayed
   "within 5%" (2018): an upper bound on the model's annual mean, checked and reported.
+- ``employment_stock`` — Hunan's urban employed persons (城镇从业人员) or total employed persons
+  (从业人员) at the data's date, against the model's stock in a month of the run. The initial
+  population is built from the same 2017 figures but starts the run in 2013 (the stocks are
+  undated), so the target says how far the run may drift from them by 2017.
 - ``programme_output`` — reported only (training completions, loan per supported founder):
   past programmes are not simulated.
 """
@@ -189,6 +193,11 @@ def _value(t: TargetSpec) -> tuple[float, str, str]:
         g = _yoy(q, where)
         return (q.value * g / (1 + g), "persons/year",
                 f"{where} [{q.flag}] x g/(1+g), g = {g:.2%} yoy (its note)")
+    if t.kind == "employment_stock":
+        q = data.hunan(t.indicator, t.period)
+        return (q.value, "persons",
+                f"hunan_indicators.csv {t.indicator} {t.period} [{q.flag}] (the run's "
+                f"{y}-{t.month:02d})")
     if t.kind == "programme_output":
         q = data.hunan(t.indicator, t.period)
         if t.per_indicator:

@@ -12,10 +12,18 @@ Experiments (rows of ``backcast.csv``: experiment, year, indicator, record, mean
   the warm start is a leak the local refit does not fully undo, stated in the report) at a coarser
   scale with fewer replications and iterations.
 
-Bands carry three sources of uncertainty: parameter (joint draws from each fit's normal
-approximation, truncated to the bounds; the proxy gap from its own), macro (draws of the
+Bands carry three sources of uncertainty from the model: parameter (joint draws from each fit's
+normal approximation, truncated to the bounds; the proxy gap from its own), macro (draws of the
 GDP-to-demand relation from :mod:`jobsim.macro` when it offers them; otherwise the observed
-path only, and the report says so) and stochastic (each draw is its own replicate).
+path only, and the report says so) and stochastic (each draw is its own replicate). Those
+bands (``backcast_model_only.csv``) say what the model would do; they ignore what it cannot
+explain. ``backcast.csv`` adds a fourth source, **model discrepancy**: each fit's own
+in-sample residuals on the targets it saw (root mean square per family of rows: new-jobs
+levels relative, rates and profile shares in points) as a normal error around every draw
+(Kennedy & O'Hagan's model-discrepancy term, estimated here from the training years only, so
+the held-out year never sets its own band). A predictive band is only honest with it: the
+calibration's own weighting says a model driven by demand alone leaves Hunan's between-year
+variation of new urban jobs (sd 3.5 wan) unexplained.
 
 Everything runs through one checkpointed :class:`~jobsim.calibration.evaluator.Evaluator`, so an
 interrupted validation resumes (``--resume``) where it stopped.
@@ -26,7 +34,7 @@ from __future__ import annotations
 import hashlib
 import time
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +52,20 @@ from jobsim.calibration.targets import build_targets
 __all__ = ["run_validate", "Ensemble", "EXPERIMENTS", "QUANTILES"]
 
 EXPERIMENTS = ("in_sample", "oos_2020", "loyo")
+#: Backcast row families with model discrepancy: (relative or absolute, the extractor kinds of
+#: the rows, the target kinds whose fit residuals measure it).
+DISCREPANCY = {
+    "new_urban_jobs": ("relative", {"new_urban_jobs", "new_urban_jobs_ytd"},
+                       {"new_urban_jobs", "new_urban_jobs_ytd"}),
+    "surveyed_rate": ("absolute", {"surveyed_rate_mean", "surveyed_rate_month"},
+                      {"surveyed_rate_mean", "surveyed_rate_month"}),
+    "registered_rate": ("absolute", {"registered_rate"}, {"registered_rate"}),
+    "profile_share": ("absolute", {"national_new_jobs_cumulative_share"},
+                      {"new_jobs_cumulative_share", "new_jobs_cumulative_share_yoy",
+                       "national_new_jobs_cumulative_share"}),
+}
+#: Discrepancy draws per model draw (normal errors are cheap; the model draws are not).
+DISCREPANCY_DRAWS = 200
 QUANTILES = {"p05": 0.05, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p95": 0.95}
 COLUMNS = ["experiment", "year", "indicator", "record", "mean", *QUANTILES]
 
@@ -59,15 +81,18 @@ class Ensemble:
     gap: float | None
     gap_se: float | None
     info: dict
+    discrepancy: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_fit(cls, name: str, result: FitResult, info: dict | None = None) -> Ensemble:
         """From a fit made here."""
+        sigma = discrepancy(result.problem, result.moments_sim)
         return cls(name, result.problem, result.estimate, result.cov, result.gap, result.gap_se,
                    {"objective": result.objective, "dof": result.dof,
                     "estimate": dict(zip(result.problem.names, map(float, result.estimate))),
                     "se": dict(zip(result.problem.names, map(float, result.se))),
-                    "gap": result.gap, "gap_se": result.gap_se, **(info or {})})
+                    "gap": result.gap, "gap_se": result.gap_se, "discrepancy": sigma,
+                    **(info or {})}, sigma)
 
     @classmethod
     def from_file(cls, cfg: LoadedConfig, fitted: Path) -> Ensemble:
@@ -86,12 +111,19 @@ class Ensemble:
         gap = meta.get("proxy_gap") or {}
         estimate = np.array([p["estimate"] for p in meta["parameters"]])
         cov = np.array(meta["covariance"], dtype=float)
+        table = meta["fit_table"]
+        if [r["moment"] for r in table] != [m.name for m in problem.moments]:
+            raise CalibrationConfigError(f"{fitted}: its fit table does not list the targets of "
+                                         f"{cfg.path}; refit with jobsim calibrate")
+        sigma = discrepancy(problem, np.array([np.nan if r["simulated"] is None
+                                               else r["simulated"] for r in table], dtype=float))
         return cls("full", problem, estimate, cov, gap.get("estimate"),
                    gap.get("se"), {"objective": meta["objective"], "dof": meta["dof"],
                                    "fitted": str(fitted), "git_commit":
                                    meta["version"]["git_commit"],
                                    "estimate": dict(zip(names, map(float, estimate))),
-                                   "se": dict(zip(names, map(float, np.sqrt(np.diag(cov)))))})
+                                   "se": dict(zip(names, map(float, np.sqrt(np.diag(cov))))),
+                                   "discrepancy": sigma}, sigma)
 
     def draws(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """``n`` joint parameter draws (truncated to the bounds) and ``n`` proxy-gap draws."""
@@ -110,6 +142,55 @@ class Ensemble:
             gaps = np.clip(self.gap + (self.gap_se or 0.0) * rng.standard_normal(n), g.lower,
                            g.upper)
         return out, gaps
+
+
+def discrepancy(problem: Problem, simulated: np.ndarray) -> dict[str, float]:
+    """Root-mean-square fit residual of each row family on the fitted targets (module notes).
+
+    ``simulated`` holds the fit's moments at its estimate, comparable with the targets (share
+    and proxy gap applied). New-jobs levels are relative (record / simulated - 1), the others
+    in points. A family without a fitted target gets no discrepancy (0).
+    """
+    kinds = np.array([m.kind for m in problem.moments])
+    sim = np.asarray(simulated, dtype=float)
+    out = {}
+    for family, (how, _, target_kinds) in DISCREPANCY.items():
+        use = problem.fit & np.isin(kinds, list(target_kinds)) & np.isfinite(sim)
+        if not use.any():
+            out[family] = 0.0
+            continue
+        r = problem.data[use] - sim[use]
+        if how == "relative":
+            r = r / sim[use]
+        out[family] = float(np.sqrt(np.mean(r * r)))
+    return out
+
+
+def _family(kind: str) -> str | None:
+    for family, (_, row_kinds, _) in DISCREPANCY.items():
+        if kind in row_kinds:
+            return family
+    return None
+
+
+def with_discrepancy(values: np.ndarray, rows: list[Indicator], sigma: dict[str, float],
+                     rng: np.random.Generator, k: int = DISCREPANCY_DRAWS) -> np.ndarray:
+    """``k`` discrepancy draws around each model draw: ``(n * k, rows)`` values.
+
+    Errors are independent across rows (a year's residual is not known to carry into the
+    next) and normal with the family's sd: relative for new-jobs levels, additive otherwise.
+    """
+    out = np.repeat(values, k, axis=0)
+    z = rng.standard_normal(out.shape)
+    for j, r in enumerate(rows):
+        family = _family(r.extractor.kind)
+        s = sigma.get(family, 0.0) if family else 0.0
+        if not s:
+            continue
+        how = DISCREPANCY[family][0]
+        out[:, j] = out[:, j] * (1.0 + s * z[:, j]) if how == "relative" else (
+            out[:, j] + s * z[:, j])
+    return out
 
 
 # -- indicators --------------------------------------------------------------------------------
@@ -233,8 +314,12 @@ def _macro_paths(cfg: LoadedConfig, n: int, rng: np.random.Generator, last_year:
 def ensemble_rows(ev: Evaluator, cfg: LoadedConfig, ens: Ensemble, rows: list[Indicator],
                   experiment: str, n: int, persons_per_agent: float, seed: int,
                   years: set[int] | None = None, elasticity_last_year: int | None = None
-                  ) -> tuple[pd.DataFrame, str]:
-    """Simulate ``n`` draws of ``ens`` and summarise ``rows`` (only ``years`` if given)."""
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Simulate ``n`` draws of ``ens`` and summarise ``rows`` (only ``years`` if given).
+
+    Returns the rows with model discrepancy (``backcast.csv``), the same rows from the model's
+    draws alone (``backcast_model_only.csv``) and the note on macro uncertainty.
+    """
     moments = build_targets(cfg)[:0]
     base = make_spec(cfg, moments, persons_per_agent, seed=cfg.spec.simulation.seed)
     base = replace(base, extract=tuple(r.extractor for r in rows))
@@ -260,6 +345,15 @@ def ensemble_rows(ev: Evaluator, cfg: LoadedConfig, ens: Ensemble, rows: list[In
     values = raw.copy()
     values[:, level] *= share[:, None]
     values[:, gapped] -= gaps[:, None]
+    noise = np.random.default_rng([seed, zlib.crc32(experiment.encode()), 1])
+    predictive = with_discrepancy(values, rows, ens.discrepancy, noise)
+    gaps_k = np.repeat(gaps, DISCREPANCY_DRAWS)
+    return (_summarise(experiment, rows, predictive, gaps_k, years),
+            _summarise(experiment, rows, values, gaps, years), macro_note)
+
+
+def _summarise(experiment: str, rows: list[Indicator], values: np.ndarray, gaps: np.ndarray,
+               years: set[int] | None) -> pd.DataFrame:
     out = []
     by_key = {(r.year, r.name): k for k, r in enumerate(rows)}
     for k, r in enumerate(rows):
@@ -277,7 +371,7 @@ def ensemble_rows(ev: Evaluator, cfg: LoadedConfig, ens: Ensemble, rows: list[In
         if r.gapped:
             raw_k = values[:, k] + gaps
             out.append(_row(experiment, r.year, f"hunan_{r.name}_no_gap", float("nan"), raw_k))
-    return pd.DataFrame(out, columns=COLUMNS), macro_note
+    return pd.DataFrame(out, columns=COLUMNS)
 
 
 def _row(experiment: str, year: int, name: str, record: float, values: np.ndarray) -> dict:
@@ -360,6 +454,7 @@ def run_validate(config: Path, out: Path, fitted: Path | None = None, workers: i
         + repr(opt)
     timings: dict[str, float] = {}
     frames: list[pd.DataFrame] = []
+    model_only: list[pd.DataFrame] = []
     fits: dict[str, dict] = {}
     rows = indicators(sim.start, sim.end, sim.spin_up_months)
     ppa = opt.persons_per_agent or sim.persons_per_agent
@@ -373,9 +468,10 @@ def run_validate(config: Path, out: Path, fitted: Path | None = None, workers: i
         timings["full_fit_s"] = time.perf_counter() - t0
         fits["full"] = full.info
         t0 = time.perf_counter()
-        frame, macro_note = ensemble_rows(ev, cfg, full, rows, "in_sample", opt.draws, ppa,
-                                          opt.seed)
+        frame, bare, macro_note = ensemble_rows(ev, cfg, full, rows, "in_sample", opt.draws,
+                                                ppa, opt.seed)
         frames.append(frame)
+        model_only.append(bare)
         timings["in_sample_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -394,16 +490,18 @@ def run_validate(config: Path, out: Path, fitted: Path | None = None, workers: i
         fits[f"oos_{last}"] = oos_ens.info
         timings["oos_fit_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        frame, oos_macro = ensemble_rows(ev, cfg, oos_ens, rows, f"oos_{last}", opt.draws, ppa,
-                                         opt.seed, years={last - 1, last},
-                                         elasticity_last_year=last - 1)
+        frame, bare, oos_macro = ensemble_rows(ev, cfg, oos_ens, rows, f"oos_{last}", opt.draws,
+                                               ppa, opt.seed, years={last - 1, last},
+                                               elasticity_last_year=last - 1)
         frames.append(frame)
+        model_only.append(bare)
         if not free_eta:
             # The same oos fit with the elasticity of the whole record (it saw China's
             # 2020): shown beside the strict experiment, never scored as out of sample.
-            frame, _ = ensemble_rows(ev, cfg, oos_ens, rows, f"oos_{last}_eta_full",
-                                     opt.draws, ppa, opt.seed, years={last - 1, last})
+            frame, bare, _ = ensemble_rows(ev, cfg, oos_ens, rows, f"oos_{last}_eta_full",
+                                           opt.draws, ppa, opt.seed, years={last - 1, last})
             frames.append(frame)
+            model_only.append(bare)
         timings["oos_ensemble_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -418,19 +516,21 @@ def run_validate(config: Path, out: Path, fitted: Path | None = None, workers: i
             ens = Ensemble.from_fit(f"loyo_{y}", res, {"left_out": y,
                                                        "targets": int(res.problem.fit.sum())})
             fits[f"loyo_{y}"] = ens.info
-            frame, _ = ensemble_rows(ev, cfg, ens, rows, f"loyo:{y}", opt.loyo_draws,
-                                     opt.loyo_persons_per_agent, opt.seed, years={y})
-            frame["experiment"] = "loyo"
+            frame, bare, _ = ensemble_rows(ev, cfg, ens, rows, f"loyo:{y}", opt.loyo_draws,
+                                           opt.loyo_persons_per_agent, opt.seed, years={y})
+            frame["experiment"] = bare["experiment"] = "loyo"
             frames.append(frame)
+            model_only.append(bare)
         timings["loyo_s"] = time.perf_counter() - t0
         computed, reused = ev.computed, ev.reused
     backcast = pd.concat(frames, ignore_index=True)[COLUMNS]
+    bare_backcast = pd.concat(model_only, ignore_index=True)[COLUMNS]
     wall = time.perf_counter() - t_start
     meta = {"config": str(config), "fitted": str(fitted) if fitted else None,
             "workers": workers, "options": opt.__dict__, "timings": timings, "wall_seconds": wall,
             "tasks": {"computed": computed, "reused": reused}, "macro": macro_note,
             "macro_oos": oos_macro,
             "fits": fits, "years": [first, last], "persons_per_agent": ppa}
-    written = write_outputs(out, backcast, meta, docs)
+    written = write_outputs(out, backcast, meta, docs, model_only=bare_backcast)
     remove_checkpoint(checkpoint)
     return {"backcast": backcast, "meta": meta, **written}

@@ -192,12 +192,36 @@ def _table(df: pd.DataFrame) -> str:
 
 
 
+def _record_before(last: int) -> str:
+    """What China's record before the held-out year says about the response to growth."""
+    from jobsim import macro
+
+    before = macro.estimate_elasticity(years=tuple(y for y in macro.ELASTICITY_YEARS
+                                                   if y < last))
+    full = macro.estimate_elasticity()
+    return (f"The record before {last} barely identifies the response of new jobs to growth: "
+            f"China's new urban jobs against GDP growth (differences, {before.years[0]}–"
+            f"{before.years[-1]}) give a semi-elasticity of {before.jobs_semi_elasticity:+.3f} "
+            f"per pp (se {before.jobs_se:.3f}), against {full.jobs_semi_elasticity:+.3f} "
+            f"(se {full.jobs_se:.3f}) with {last}: growth moved by at most "
+            f"{_max_step(before.years):.1f} pp a year before {last}, so an out-of-sample "
+            f"{last} can only be as good as the model's own mechanics.")
+
+
+def _max_step(years: tuple[int, ...]) -> float:
+    from jobsim import macro
+
+    g = macro.annual_growth("china")
+    return float(max(abs(g[y] - g[y - 1]) for y in years if y in g.index and y - 1 in g.index))
+
+
 def _oos_elasticity(meta: dict, last: int) -> str:
     """How the held-out fit got its employment-output elasticity (free or from the record)."""
     fit = meta["fits"].get(f"oos_{last}", {})
     name = "labour_demand.output_elasticity"
     if name in fit.get("estimate", {}):
-        return (f"Strict: the employment-output elasticity is a parameter of that fit, "
+        return (_record_before(last) + " "
+                f"Strict: the employment-output elasticity is a parameter of that fit, "
                 f"estimated on {last - 1} and before alone: {fit['estimate'][name]:.3g} "
                 f"(se {fit['se'][name]:.2g}; the full fit, which saw {last}: "
                 f"{meta['fits'].get('full', {}).get('estimate', {}).get(name, float('nan')):.3g})"
@@ -208,7 +232,19 @@ def _oos_elasticity(meta: dict, last: int) -> str:
             f"not scored.")
 
 
-def _page(bc: pd.DataFrame, meta: dict, bar_list: list[dict], cov: pd.DataFrame) -> str:
+def _discrepancy_rows(meta: dict) -> list[str]:
+    out = []
+    for k, v in meta["fits"].items():
+        d = v.get("discrepancy") or {}
+        if d:
+            out.append(f"| {k} | {100 * d.get('new_urban_jobs', 0):.1f}% | "
+                       f"{d.get('surveyed_rate', 0):.2f} | {d.get('registered_rate', 0):.2f} | "
+                       f"{d.get('profile_share', 0):.2f} |")
+    return out
+
+
+def _page(bc: pd.DataFrame, meta: dict, bar_list: list[dict], cov: pd.DataFrame,
+          cov_bare: pd.DataFrame | None = None) -> str:
     first, last = meta["years"]
     opt = meta["options"]
     key = bc[bc["indicator"].isin(["new_urban_jobs", "new_urban_jobs_jan_sep",
@@ -247,7 +283,12 @@ def _page(bc: pd.DataFrame, meta: dict, bar_list: list[dict], cov: pd.DataFrame)
         f"evaluations; {opt['loyo_draws']} draws.",
         "- **Bands** carry parameter uncertainty (joint draws from each fit's normal "
         "approximation, truncated to the bounds; the proxy gap from its own), stochastic "
-        f"uncertainty (each draw its own replicate) and macro uncertainty: {meta['macro']}.",
+        f"uncertainty (each draw its own replicate), macro uncertainty: {meta['macro']}; and "
+        "model discrepancy: each fit's root-mean-square residual on the targets it saw (new-jobs "
+        "levels relative, rates and profile shares in points; table below) as a normal error "
+        "around every draw (200 per draw), independent across rows. The held-out year never "
+        "sets its own band. `backcast_model_only.csv` has the bands without it; their coverage "
+        "is the second table.",
         "- Surveyed-rate rows compare the model's Hunan rate minus the proxy gap with China's "
         "monthly rate (Hunan's is not published); `hunan_*_no_gap` rows are the model's Hunan "
         "rate itself.", "",
@@ -256,6 +297,8 @@ def _page(bc: pd.DataFrame, meta: dict, bar_list: list[dict], cov: pd.DataFrame)
         *[f"| {b['bar']} | {b['value']} | {verdict[b['met']]} |" for b in bar_list], "",
         "## Coverage of the bands (held-out rows: oos year and loyo years)", "",
         _table(cov), "",
+        *(["Without model discrepancy (the model's own draws, `backcast_model_only.csv`):", "",
+           _table(cov_bare), ""] if cov_bare is not None else []),
         "## Key rows", "",
         _table(key[["experiment", "year", "indicator", "record", "mean", "p05", "p95"]]), "",
         "![new urban jobs](backcast_jobs.png)", "",
@@ -266,6 +309,10 @@ def _page(bc: pd.DataFrame, meta: dict, bar_list: list[dict], cov: pd.DataFrame)
         *[f"| {k} | {v['objective']:.4g} | {v['dof']} | "
           + ("—" if v.get("gap") is None else f"{v['gap']:.3g}") + " |"
           for k, v in meta["fits"].items()], "",
+        "Model discrepancy of each fit (root-mean-square residual on its fitted targets):", "",
+        "| fit | new urban jobs (relative) | surveyed rate (pp) | registered rate (pp) | "
+        "within-year profile (pp) |", "|---|---|---|---|---|",
+        *_discrepancy_rows(meta), "",
         "All rows are in `backcast.csv` (columns experiment, year, indicator, record, mean, "
         "p05, p10, p50, p90, p95); `coverage.csv` and `bars.json` beside it.", "",
     ]
@@ -280,8 +327,13 @@ def _fonts() -> None:
     plt.rcParams["font.family"] = ["DejaVu Sans"] + ([family] if family else [])
 
 
-def write_outputs(out: Path, backcast: pd.DataFrame, meta: dict, docs: Path | None) -> dict:
-    """Write every output of a validation; returns their paths."""
+def write_outputs(out: Path, backcast: pd.DataFrame, meta: dict, docs: Path | None,
+                  model_only: pd.DataFrame | None = None) -> dict:
+    """Write every output of a validation; returns their paths.
+
+    ``model_only`` is the backcast without model discrepancy (the model's own draws): written
+    beside ``backcast.csv`` and its coverage reported next to the predictive bands'.
+    """
     _fonts()
     last = meta["years"][1]
     meta = {**meta, "out": out.as_posix()}
@@ -289,12 +341,21 @@ def write_outputs(out: Path, backcast: pd.DataFrame, meta: dict, docs: Path | No
     cov = coverage(backcast, last)
     cov.to_csv(out / "coverage.csv", index=False, float_format="%.4g")
     bar_list = bars(backcast, last)
+    cov_bare = None
+    if model_only is not None:
+        model_only.to_csv(out / "backcast_model_only.csv", index=False, float_format="%.6g")
+        cov_bare = coverage(model_only, last)
+        cov_bare.to_csv(out / "coverage_model_only.csv", index=False, float_format="%.4g")
+        for b in bars(model_only, last):
+            if "band" in b["bar"] or "cover" in b["bar"]:
+                bar_list.append({**b, "bar": b["bar"] + " — model-only bands (no discrepancy)",
+                                 "met": None if b["met"] is None else b["met"]})
     atomic_write(out / "bars.json", json.dumps({"bars": bar_list, "meta": meta}, indent=2,
                                                 default=str) + "\n")
     _plot_jobs(backcast, out / "backcast_jobs.png")
     _plot_rates(backcast, out / "backcast_rates.png")
     _plot_profile(backcast, last, out / "backcast_profile.png")
-    page = _page(backcast, meta, bar_list, cov)
+    page = _page(backcast, meta, bar_list, cov, cov_bare)
     atomic_write(out / "validation.md", page)
     written = {"page": str(out / "validation.md")}
     if docs is not None:

@@ -564,21 +564,35 @@ def rural_moves(ctx: MonthContext) -> None:
         State.EMPLOYED, State.FLEXIBLE, State.SELF_EMPLOYED, State.UNEMPLOYED)])
     back = np.sort(d.chance(Purpose.RURAL_RETURN, t, migrants, p["rural.return_rate"]))
     leave_firm(w, ctx.firms, back[w.firm[back] >= 0])
+    return_home(ctx, back)
+
+
+def return_home(ctx: MonthContext, back: np.ndarray) -> None:
+    """Move agents (out of any firm) back to rural work: they are no longer migrant workers."""
+    w = ctx.workers
     ctx.ledger.move(back, State.RURAL_WORK, Flow.RURAL_RETURN)
     w.urban[back] = False
-    w.groups[back] &= np.uint8(~Group.MIGRANT & 0xFF)  # back home: no longer a migrant worker
+    w.groups[back] &= np.uint8(~Group.MIGRANT & 0xFF)
     w.registered[back] = False
     w.transfer_pending[back] = False
 
 
 def participation(ctx: MonthContext) -> None:
-    """Searchers give up (labour-force exit); inactive people of working age start searching."""
+    """Searchers give up; inactive people of working age start searching.
+
+    A rural worker whose off-farm search has not yet found work (a pending transfer) and who
+    gives up goes back to the farm, not into inactivity: the transfer failed and the family
+    farm is still there. Everyone else who gives up leaves the labour force.
+    """
     if ctx.stripped:
         return
     w, p, d, t = ctx.workers, ctx.params, ctx.draws, ctx.t
     searching = ctx.ledger.members(State.UNEMPLOYED)
-    quitters = d.chance(Purpose.LF_EXIT, t, searching[w.spell[searching] >= 1],
-                        p["flows.lf_exit_rate"])
+    giving_up = d.chance(Purpose.LF_EXIT, t, searching[w.spell[searching] >= 1],
+                         p["flows.lf_exit_rate"])
+    failed = w.transfer_pending[giving_up]
+    return_home(ctx, giving_up[failed])
+    quitters = giving_up[~failed]
     ctx.ledger.move(quitters, State.INACTIVE, Flow.LF_EXIT)
     w.registered[quitters] = False
     eligible = by_age(ctx.ledger.members(State.INACTIVE), w.age_months, w.female,

@@ -182,7 +182,7 @@ class LabourMarket(mesa.Model):
         for instrument in self._active:
             instrument.end_of_month(ctx, t)
         stocks = self._stocks = self.ledger.end_month()
-        self._record(period, stocks, transfers)
+        self._record(period, stocks, transfers, ctx.theta)
         cohort = self.graduate_cohorts.get(period.year)
         if cohort is not None and cohort.size:
             employed = np.isin(self.workers.state[cohort], URBAN_EMPLOYMENT)
@@ -200,7 +200,8 @@ class LabourMarket(mesa.Model):
         # Graduates placed directly and other entries are not transfers.
         return int(done.size)
 
-    def _record(self, period: pd.Period, stocks: np.ndarray, transfers: int) -> None:
+    def _record(self, period: pd.Period, stocks: np.ndarray, transfers: int,
+                tightness: float) -> None:
         if period.month == 1:
             self._cum_new_jobs = 0.0
             self._cum_transfer = 0.0
@@ -213,7 +214,10 @@ class LabourMarket(mesa.Model):
         self._cum_transfer += row["rural_transfer_new"]
         row = {"month": str(period), **row,
                "new_urban_jobs_cum": self._cum_new_jobs,
-               "rural_transfer_new_cum": self._cum_transfer}
+               "rural_transfer_new_cum": self._cum_transfer,
+               # Vacancies (at the month's demand) per unemployed searcher, before matching
+               # (flows.hiring_climate); 0 in a stripped run.
+               "vacancy_tightness": tightness}
         self.rows.append(row)
 
     def run(self) -> pd.DataFrame:

@@ -72,3 +72,45 @@ def test_spin_up_months_run_first_and_are_never_read(make_tiny):
                                            'spin_up_months = 12'}))
     with pytest.raises(ValueError, match="outside the simulated window"):
         make_spec(early, build_targets(early), 16000)  # jobs_2017 falls in the spin-up
+
+
+STOCK = """
+[[targets]]
+name = "urban_employed_2017"
+kind = "employment_stock"
+years = [2017]
+month = 12
+indicator = "urban_employed_persons"
+period = "2017"
+sd = 866800
+sd_basis = "test"
+
+[[targets]]
+name = "loan_per_founder\""""
+
+
+def test_employment_stock_reads_the_model_stock_at_the_month(make_tiny):
+    """A stock target compares Hunan's 2017 urban employed with the run's 2017-12 stock."""
+    path = make_tiny(replace={'[[targets]]\nname = "loan_per_founder"': STOCK.strip()})
+    cfg = load_config(path)
+    moments = build_targets(cfg)
+    stock_moment = next(m for m in moments if m.kind == "employment_stock")
+    assert stock_moment.value == pytest.approx(17_335_500)  # 1733.55 wan [S]
+    spec = make_spec(cfg, moments, 16000)
+    frame, stock = run_path(spec, _params(spec, (0.014, 0.2)), 0)
+    e = spec.extract[moments.index(stock_moment)]
+    assert frame["month"].iloc[e.years[0] + e.month - 1] == "2017-12"
+    value = extract(e, frame, stock)
+    assert value == frame["urban_employed"].iloc[11]
+    assert 0.5 * stock_moment.value < value < 1.5 * stock_moment.value
+
+
+def test_employment_stock_of_an_unmeasured_indicator_is_refused(make_tiny):
+    from jobsim.calibration.config import CalibrationConfigError
+
+    bad = STOCK.strip().replace('indicator = "urban_employed_persons"',
+                                'indicator = "resident_population"')
+    path = make_tiny(replace={'[[targets]]\nname = "loan_per_founder"': bad})
+    with pytest.raises(CalibrationConfigError) as info:
+        load_config(path)
+    assert "resident_population" in str(info.value) and str(path) in str(info.value)

@@ -186,3 +186,39 @@ def test_same_inputs_give_the_same_backcast(validated, tmp_path):
     first = pd.read_csv(out / "backcast.csv")
     pd.testing.assert_frame_equal(first, again["backcast"].reset_index(drop=True),
                                   check_exact=False, rtol=1e-5)
+
+
+def test_discrepancy_widens_the_bands_by_the_fits_residuals(validated):
+    """backcast.csv adds each fit's in-sample residual error; the model-only bands stay inside."""
+    _, out, result = validated
+    bc = pd.read_csv(out / "backcast.csv")
+    bare = pd.read_csv(out / "backcast_model_only.csv")
+    assert list(bare.columns) == COLUMNS
+    keys = ["experiment", "year", "indicator"]
+    both = bc.merge(bare, on=keys, suffixes=("", "_bare"))
+    assert len(both) == len(bc) == len(bare)
+    sigma = result["meta"]["fits"]["full"]["discrepancy"]
+    assert sigma["new_urban_jobs"] > 0 and sigma["surveyed_rate"] > 0
+    jobs = both[both["indicator"] == "new_urban_jobs"]
+    width = (jobs["p90"] - jobs["p10"]).to_numpy()
+    bare_width = (jobs["p90_bare"] - jobs["p10_bare"]).to_numpy()
+    assert np.all(width > bare_width)
+
+
+def test_discrepancy_draws_have_the_stated_spread():
+    """Relative families scale the value, absolute ones add points; other rows are untouched."""
+    from jobsim.calibration.simulate import Extractor
+    from jobsim.calibration.validate import Indicator, with_discrepancy
+
+    rows = [Indicator(2019, "new_urban_jobs", np.nan, Extractor("new_urban_jobs", (0,))),
+            Indicator(2019, "surveyed_rate_02", np.nan, Extractor("surveyed_rate_month", (0,),
+                                                                  month=2)),
+            Indicator(2019, "registered_rate_12", np.nan, Extractor("registered_rate", (0,),
+                                                                    month=12))]
+    values = np.tile([800_000.0, 5.0, 3.0], (50, 1))
+    out = with_discrepancy(values, rows, {"new_urban_jobs": 0.04, "surveyed_rate": 0.3},
+                           np.random.default_rng(1), k=400)
+    assert out.shape == (20_000, 3)
+    assert abs(out[:, 0].std() / 800_000 - 0.04) < 0.002
+    assert abs(out[:, 1].std() - 0.3) < 0.01
+    assert np.all(out[:, 2] == 3.0)
