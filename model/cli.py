@@ -140,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     eff.add_argument("--persons-per-agent", type=_scale, default=500.0)
     eff.add_argument("--seed", type=_non_negative_int, default=20210322)
     eff.add_argument("--csv", type=Path, default=None, help="also write the summary table")
+    eff.add_argument("--parameters", type=Path, default=None, help="another parameter file")
     opt = sub.add_parser("optimise", help="the best budget mix for a total budget (robust)")
     opt.add_argument("scenario", type=Path, help="scenario TOML file (its instruments)")
     opt.add_argument("--budget", type=_yuan, required=True, help="total budget (yuan)")

@@ -120,7 +120,8 @@ class Effects:
     ``labour_cost``
         Relative labour cost of the firm, 1 = unchanged (e.g. 0.95 after a 5% cut in employer
         contributions). Desired employment is ``base x demand x labour_cost**eps`` with
-        ``eps = labour_demand.own_wage_elasticity`` (negative: cheaper labour, more of it),
+        ``eps = cost_elasticity`` (negative: cheaper labour, more of it; the parameter
+        ``labour_demand.own_wage_elasticity`` where no instrument converted it),
         so it moves both the firm's vacancies and the layoffs a fall in demand causes.
     ``demand_layoff_multiplier``
         Multiplies the layoffs that a fall of desired employment below employment causes at
@@ -134,6 +135,10 @@ class Effects:
     firm_layoff_multiplier: np.ndarray | None = None  # firms: on the layoff hazard
     labour_cost: np.ndarray | None = None  # firms: relative labour cost (1 = unchanged)
     demand_layoff_multiplier: np.ndarray | None = None  # firms: on demand-driven layoffs
+    #: Elasticity of desired employment to ``labour_cost``, converted by the labour-cost
+    #: instruments from the evidence's employment elasticity (jobsim.policies.effects
+    #: labour_cost_response); None: labour_demand.own_wage_elasticity as it is.
+    cost_elasticity: float | None = None
 
     def reset(self) -> None:
         """Back to neutral at the start of a month."""
@@ -372,14 +377,17 @@ def firm_turnover(ctx: MonthContext) -> None:
 def firm_demand(ctx: MonthContext) -> float | np.ndarray:
     """Return this month's multiplier of desired employment.
 
-    The macro index, times ``labour_cost**labour_demand.own_wage_elasticity`` per firm where
-    an instrument set a labour cost (the scalar itself otherwise: baseline arithmetic).
+    The macro index, times ``labour_cost**eps`` per firm where an instrument set a labour cost
+    (``eps``: ``Effects.cost_elasticity``, else ``labour_demand.own_wage_elasticity``; the
+    scalar itself otherwise: baseline arithmetic).
     """
     fx = ctx.effects
     if fx is None or fx.labour_cost is None:
         return ctx.demand_index
-    factor = fx.demand_factor(ctx.firms, float(ctx.params["labour_demand.own_wage_elasticity"]))
-    return ctx.demand_index * factor
+    eps = fx.cost_elasticity
+    if eps is None:
+        eps = float(ctx.params["labour_demand.own_wage_elasticity"])
+    return ctx.demand_index * fx.demand_factor(ctx.firms, eps)
 
 
 def demand_layoffs(ctx: MonthContext) -> None:

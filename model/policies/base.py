@@ -25,6 +25,7 @@ trial; used by the tests that hold effects to the evidence).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar
 
 import numpy as np
@@ -32,11 +33,11 @@ import pandas as pd
 from jobsim.agents import Group, State, Workers
 from jobsim.flows import MonthContext
 from jobsim.params import ParameterSet
-from jobsim.policies.effects import BaseRates
+from jobsim.policies.effects import BaseRates, LabourCostResponse, labour_cost_response
 from jobsim.rng import Draws, Purpose
 
 __all__ = ["GROUP_NAMES", "Instrument", "InstrumentSettings", "searchers", "in_groups",
-           "scale_workers", "scale_firms"]
+           "scale_workers", "scale_firms", "cut_labour_cost"]
 
 GROUP_NAMES: dict[str, int] = {g.name.lower(): int(g) for g in Group}
 
@@ -73,6 +74,29 @@ def scale_firms(ctx: MonthContext, name: str, idx: np.ndarray, m: float | np.nda
         arr = np.ones(ctx.firms.capacity, dtype=np.float64)
         setattr(ctx.effects, name, arr)
     arr[idx] *= m
+
+
+def cut_labour_cost(ctx: MonthContext, inst: Instrument, idx: np.ndarray,
+                    relative: float | np.ndarray) -> None:
+    """Lower the labour cost of firms ``idx`` to ``relative`` (1 = unchanged) this month.
+
+    The one labour-cost channel of the fee cut, refund, hiring subsidy and training in lieu of
+    work. The evidence's elasticity is an employment elasticity; it reaches employment on the
+    model's two margins, each converted from the model's steady state
+    (:func:`jobsim.policies.effects.labour_cost_response`): desired employment rises as
+    ``relative**desired_elasticity`` (read by ``flows.firm_demand`` from
+    ``Effects.cost_elasticity``) and the firms' layoff hazard falls as
+    ``relative**layoff_elasticity``. Cuts of several instruments multiply, so both margins
+    compose in any order.
+    """
+    if idx.size == 0:
+        return
+    r = inst.cost_response
+    scale_firms(ctx, "labour_cost", idx, relative)
+    ctx.effects.cost_elasticity = r.desired_elasticity
+    if r.layoff_elasticity:
+        scale_firms(ctx, "firm_layoff_multiplier", idx,
+                    np.power(relative, r.layoff_elasticity))
 
 
 @dataclass
@@ -130,6 +154,12 @@ class Instrument:
         self.remaining = float(self.settings.budget_yuan)
         self.rates = BaseRates.from_params(self.params, self.lf_entry_rate)
         self.prepare()
+
+    @cached_property
+    def cost_response(self) -> LabourCostResponse:
+        """The labour-cost channel's two margins at this parameter set (:func:`cut_labour_cost`)."""
+        return labour_cost_response(
+            self.params, float(self.settings.values["labour_cost_separation_share"]))
 
     # -- to override --------------------------------------------------------------------
     def prepare(self) -> None:

@@ -22,7 +22,8 @@ from jobsim.params import ParameterSet
 from jobsim.population import initial_stocks, stationary_tightness
 from scipy.optimize import brentq
 
-__all__ = ["BaseRates", "employment_gap_pp", "labour_cost_pass_through", "solve_phases"]
+__all__ = ["BaseRates", "LabourCostResponse", "employment_gap_pp", "labour_cost_response",
+           "solve_phases", "vacancy_filling_rate", "wanted_for_filled"]
 
 E, U, N, T = 0, 1, 2, 3
 
@@ -191,23 +192,106 @@ def solve_phases(
     return phases
 
 
-def labour_cost_pass_through(p: ParameterSet) -> tuple[float, float]:
-    """Return (stationary tightness, share of a change in desired employment that is filled).
+def vacancy_filling_rate(p: ParameterSet) -> float:
+    """A vacancy's monthly filling rate ``q = f / theta`` at the stationary tightness.
 
-    Labour-cost instruments move firms' *desired* employment; employment follows through
-    vacancies and matching. In the steady state of the matching model (``A U^a V^(1-a) =
-    s E``, ``V = T - E``, the urban labour force fixed) a change dT of desired employment
-    changes employment by ``dE/dT = (1-a) q / (s + a f + (1-a) q)``, with ``f = s E / U`` the
-    searchers' and ``q = f / theta`` the vacancies' monthly filling rate at the stationary
-    tightness (:func:`jobsim.population.stationary_tightness`). The evidence's own-wage
-    elasticity is an employment elasticity; the model applies it to desired employment, so
-    the realised elasticity is about this share of it (before the climate's pull of rural
-    workers, entrants and quitters into search; ``docs/effects.md`` measures both).
+    ``f = s E / U`` is the searchers' matching rate where matches replace separations
+    (:class:`BaseRates`), ``theta`` the stationary vacancies per searcher
+    (:func:`jobsim.population.stationary_tightness`).
     """
     stocks = initial_stocks(p)
     e, u = float(stocks[State.EMPLOYED]), float(stocks[State.UNEMPLOYED])
     theta = stationary_tightness(p, e, u)
+    return float(p["flows.separation_rate"]) * e / u / theta
+
+
+def wanted_for_filled(p: ParameterSet, filled: float, months: int) -> float:
+    """Positions a new firm must want so that ``filled`` of them are filled within ``months``.
+
+    Each vacancy fills at the stationary rate ``q`` (:func:`vacancy_filling_rate`) a month,
+    so a share ``1 - (1 - q)^months`` of a new firm's wanted positions is filled by then.
+    Evidence that counts jobs created (filled) becomes the model's desired employment by this
+    share; where vacancies fill fast it is close to one.
+    """
+    share = 1.0 - (1.0 - min(vacancy_filling_rate(p), 1.0)) ** months
+    return filled / share if share > 0 else filled
+
+
+@dataclass(frozen=True)
+class LabourCostResponse:
+    """The evidence's employment elasticity, delivered on the model's two margins."""
+
+    theta: float  # stationary tightness (vacancies per searcher)
+    pass_through: float  # dE/dT: share of a change in desired employment that is filled
+    desired_to_employment: float  # dlnE/dlnT = pass_through x T / E
+    separation_denominator: float  # D: dE = -(s_l E / D) dm for a layoff multiplier m
+    individual_layoff_rate: float  # s_l: the layoff hazard the multiplier scales
+    employment_elasticity: float  # the evidence's (labour_demand.own_wage_elasticity)
+    separation_share: float  # share of it delivered by fewer layoffs
+    desired_elasticity: float  # of desired employment to labour cost
+    layoff_elasticity: float  # of the firm's layoff hazard to labour cost
+
+
+def labour_cost_response(p: ParameterSet, separation_share: float) -> LabourCostResponse:
+    """Convert the evidence's employment elasticity into the model's two margins.
+
+    ``labour_demand.own_wage_elasticity`` (evidence_priors.md: -0.3, range -0.1 to -0.6) is
+    an *employment* elasticity: meta-analyses of how employment responds to labour cost. The
+    model's firms reach employment through two margins, and neither moves employment one for
+    one, so the elasticity is converted on each from the model's own steady state:
+
+    - **hiring**: desired employment ``T`` (vacancies ``V = T - E``), filled by matching;
+    - **separations**: the firm's individual layoff hazard ``s_l`` (times a multiplier m).
+
+    In the steady state of the urban market (urban labour force fixed, ``A U^a V^(1-a) =
+    (s_l m + x + s_q c(theta)) E``, with firm exits ``x`` and quits ``s_q`` following the
+    hiring climate ``c = (theta / theta_0)^((1 - a) k)``, ``k`` =
+    ``flows.quit_climate_elasticity``) the linearisation at the stationary tightness gives
+
+        D dE = [(1 - a) q - C / V] dT - s_l E dm,
+        D = s + a f + (1 - a) q + C / U - C / V,   C = E s_q (1 - a) k,
+
+    with ``f = s E / U`` the searchers' and ``q = f / theta`` the vacancies' monthly filling
+    rate. A share ``w`` (``common.labour_cost_separation_share``) of the evidence's response
+    ``dlnE = eps dlnc`` is put on separations and the rest on desired employment:
+
+    - desired employment: ``T = base x demand x cost^eps_T`` with ``eps_T = (1 - w) eps / (P T
+      / E)``, ``P = [(1 - a) q - C / V] / D`` (:attr:`LabourCostResponse.pass_through`);
+    - layoffs: ``m = cost^eps_L`` with ``eps_L = -w eps D / s_l``.
+
+    These are units conversions of the one elasticity, computed from the parameters at the
+    stationary point, not fitted to any outcome; ``docs/effects.md`` measures what the ABM
+    realises, including the climate's pull of rural workers and entrants into search, which
+    the fixed urban labour force above leaves out. The split ``w`` is a declared assumption:
+    the evidence file gives the elasticity, not the margin.
+    """
+    stocks = initial_stocks(p)
+    e, u = float(stocks[State.EMPLOYED]), float(stocks[State.UNEMPLOYED])
+    theta = stationary_tightness(p, e, u)
+    v = theta * u
     s, a = float(p["flows.separation_rate"]), float(p["matching.elasticity"])
+    layoff_share = float(p["flows.layoff_share_of_separations"])
+    s_l = s * layoff_share - float(p["firms.exit_rate"])
+    s_q = s * (1.0 - layoff_share)
+    c = e * s_q * (1.0 - a) * float(p["flows.quit_climate_elasticity"])
     f = s * e / u
-    q = f / theta if theta > 0 else 0.0
-    return theta, (1 - a) * q / (s + a * f + (1 - a) * q)
+    q = f / theta
+    d = s + a * f + (1.0 - a) * q + c / u - c / v
+    share = ((1.0 - a) * q - c / v) / d
+    eps = float(p["labour_demand.own_wage_elasticity"])
+    w = float(separation_share)
+    to_e = share * (e + v) / e
+    if w < 1.0 and to_e <= 0.0:
+        raise ValueError(f"{p.origin}: at these parameters more desired employment does not "
+                         "raise employment in the steady state (quits respond more to the "
+                         "climate than vacancies fill): the labour-cost channel needs "
+                         "common.labour_cost_separation_share = 1")
+    if w > 0.0 and s_l <= 0.0:
+        raise ValueError(f"{p.origin}: no individual layoff hazard to lower "
+                         "(firms.exit_rate >= the layoff part of flows.separation_rate)")
+    return LabourCostResponse(
+        theta=theta, pass_through=share, desired_to_employment=to_e,
+        separation_denominator=d, individual_layoff_rate=s_l, employment_elasticity=eps,
+        separation_share=w,
+        desired_elasticity=(1.0 - w) * eps / to_e if w < 1.0 else 0.0,
+        layoff_elasticity=-w * eps * d / s_l if w > 0.0 else 0.0)

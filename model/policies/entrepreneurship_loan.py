@@ -1,8 +1,13 @@
 """Guaranteed start-up loans with interest subsidy 创业担保贷款及贴息, one-off start-up subsidy.
 
 Eligible searchers who apply and are funded become self-employed founders; each start-up is a
-new micro firm that hires ``jobs_per_founder_gross - 1`` people (the founder is the first
-job; Yunnan/Shaanxi/Henan administrative tallies count jobs created, founder included).
+new micro firm that creates ``jobs_per_founder_gross - 1`` jobs in its first year (the founder
+is the first job; Yunnan/Shaanxi/Henan administrative tallies count jobs created, founder
+included). The tallies count filled jobs; the model's firm wants positions and fills them
+through matching, each at the vacancies' stationary monthly filling rate, so the start-up
+wants the positions of which that many are filled within 12 months
+(``effects.wanted_for_filled``: a units conversion from the model's steady state, as for the
+labour-cost channel; where vacancies fill slowly a start-up wants more than it will fill).
 Supported start-ups survive to 30 months with probability ``survival_30m`` (Caliendo &
 Kritikos 2010): the instrument adds the exit hazard beyond the core's own exits (a start-up
 whose founder leaves closes, and a founder whose firm closes searches again). Net jobs are not
@@ -19,6 +24,9 @@ from jobsim.flows import MonthContext, leave_firm, start_businesses, to_unemploy
 from jobsim.kernels import in_counted_firms
 from jobsim.ledger import Flow
 from jobsim.policies.base import Instrument, searchers
+from jobsim.policies.effects import wanted_for_filled
+
+FIRST_YEAR = 12  # months: the tallies' jobs are the start-up's first-year hires
 
 
 class EntrepreneurshipLoan(Instrument):
@@ -30,7 +38,8 @@ class EntrepreneurshipLoan(Instrument):
 
     def prepare(self) -> None:
         v = self.settings.values
-        self.hires = float(v["jobs_per_founder_gross"]) - 1.0
+        self.hires = wanted_for_filled(self.params, float(v["jobs_per_founder_gross"]) - 1.0,
+                                       FIRST_YEAR)
         total = 1.0 - float(v["survival_30m"]) ** (1.0 / 30.0)
         # The core's own exits: self-employment exit, and at 1:1 the firm's exit (with more
         # persons per agent a firm agent loses one of its K firms at a time, not the founder).

@@ -11,10 +11,12 @@ Two channels:
   displacement of other searchers (``matching.search_net_to_gross``);
 - **labour cost (how many are hired)**: the subsidy, spread over the subsidised worker's first
   12 months, lowers the hiring firm's labour cost by that worker's share of its staff times
-  ``unit_cost / 12 / common.labour_cost_per_worker_month_yuan``; desired employment responds
-  through the own-wage elasticity. The net new jobs per subsidised hire are therefore an
-  outcome (``docs/effects.md`` sets them beside the evidence's net share 0.10-0.50), and the
-  rest of the subsidised hires are deadweight and substitution.
+  ``unit_cost / 12 / common.labour_cost_per_worker_month_yuan``; employment responds through
+  the one labour-cost channel (``base.cut_labour_cost``: the own-wage elasticity, an employment
+  elasticity, on the firm's desired employment and its layoffs). The net new jobs per
+  subsidised hire are therefore an outcome (``docs/effects.md`` sets them beside the
+  evidence's net share 0.10-0.50), and the rest of the subsidised hires are deadweight and
+  substitution.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from jobsim.agents import State
 from jobsim.flows import MonthContext
-from jobsim.policies.base import Instrument, scale_firms, scale_workers, searchers
+from jobsim.policies.base import Instrument, cut_labour_cost, scale_workers, searchers
 from jobsim.policies.effects import employment_gap_pp
 from scipy.optimize import brentq
 
@@ -84,7 +86,7 @@ class HiringSubsidy(Instrument):
             count = np.bincount(w.firm[paid], minlength=f.capacity).astype(np.float64)
             firms = np.flatnonzero(count)
             share = np.minimum(count[firms] / np.maximum(f.employment[firms], 1), 1.0)
-            scale_firms(ctx, "labour_cost", firms, 1.0 - self.cut * share)
+            cut_labour_cost(ctx, self, firms, 1.0 - self.cut * share)
         still = entitled[w.state[entitled] == State.UNEMPLOYED.value]
         scale_workers(ctx, "search_weight", still, self.multiplier)
 

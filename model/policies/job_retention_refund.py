@@ -7,8 +7,9 @@ totals). The refund acts for 12 months through two channels:
 
 - **labour cost**: the refund per covered worker (spending over covered workers: the refund is
   a share of premiums, proportional to payroll), spread over the year, lowers the covered
-  firms' labour cost relative to ``common.labour_cost_per_worker_month_yuan``; desired
-  employment responds through the own-wage elasticity (the same channel as the fee cut);
+  firms' labour cost relative to ``common.labour_cost_per_worker_month_yuan``; employment
+  responds through the one labour-cost channel (``base.cut_labour_cost``: desired employment
+  and layoffs; the same channel as the fee cut);
 - **demand layoffs**: a covered firm holds a share ``demand_layoff_reduction`` of the layoffs
   that a fall in demand below its employment causes, for as long as the fall lasts (the share
   of its largest excess since coverage; short-time-work evidence: about 20% of
@@ -26,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from jobsim.agents import SizeClass, State
 from jobsim.flows import MonthContext, firm_demand
-from jobsim.policies.base import Instrument, scale_firms
+from jobsim.policies.base import Instrument, cut_labour_cost, scale_firms
 
 COVER_MONTHS = 12  # the refund is annual
 
@@ -87,7 +88,7 @@ class JobRetentionRefund(Instrument):
         f = ctx.firms
         live = f.alive[self.firms]
         firms = self.firms[live]
-        scale_firms(ctx, "labour_cost", firms, self.relative_cost[live])
+        cut_labour_cost(ctx, self, firms, self.relative_cost[live])
         # This month's excess of employment over desired employment at the covered firms, at
         # the labour costs set so far this month (the refund's own included: it is first in
         # the fixed order, so later instruments' cuts are not in it).

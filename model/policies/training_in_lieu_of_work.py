@@ -5,7 +5,8 @@ keep and train, for ``duration_months``. Two effects:
 
 - **labour cost** (demand): the subsidy lowers the firm's labour cost by the subsidised
   employees' share of its staff times ``subsidy / common.labour_cost_per_worker_month_yuan``;
-  desired employment responds through the own-wage elasticity, like the fee cut's;
+  employment responds through the one labour-cost channel (``base.cut_labour_cost``: desired
+  employment and layoffs), like the fee cut's;
 - **retention** (who): while subsidised, a share ``net_share`` of the employee's separation
   hazard is prevented (the firm keeps the trained worker, a condition of payment; the
   hiring-subsidy evidence on deadweight: about three quarters would have stayed anyway). The
@@ -19,7 +20,7 @@ import numpy as np
 from jobsim.agents import SizeClass, State
 from jobsim.flows import MonthContext
 from jobsim.kernels import in_counted_firms
-from jobsim.policies.base import Instrument, scale_firms, scale_workers
+from jobsim.policies.base import Instrument, cut_labour_cost, scale_workers
 
 
 class TrainingInLieuOfWork(Instrument):
@@ -51,7 +52,7 @@ class TrainingInLieuOfWork(Instrument):
             subsidised = np.bincount(w.firm[at_firm], minlength=f.capacity).astype(np.float64)
             firms = np.flatnonzero(subsidised)
             share = subsidised[firms] / np.maximum(f.employment[firms], 1)
-            scale_firms(ctx, "labour_cost", firms, 1.0 - self.cut * np.minimum(share, 1.0))
+            cut_labour_cost(ctx, self, firms, 1.0 - self.cut * np.minimum(share, 1.0))
 
     def outputs(self) -> dict[str, float]:
         return {"workers_subsidised": self.admitted * self.persons_per_agent}

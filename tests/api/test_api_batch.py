@@ -31,7 +31,9 @@ def test_iterations_differ_and_every_headline_indicator_is_collected():
     rows = _batch(iterations=2)
     assert len(rows) == 2
     assert rows[0]["seed"] != rows[1]["seed"]
-    assert rows[0]["urban_employed"] != rows[1]["urban_employed"]
+    # Fresh seeds each run: at this scale one indicator can coincide (urban employment to the
+    # agent), the year's path of averages and flows does not.
+    assert rows[0]["surveyed_rate_annual_average"] != rows[1]["surveyed_rate_annual_average"]
     for name in REPORTERS:
         assert name in rows[0], name
     assert rows[0]["month"] == "2021-12"  # the collected row is the end of the year
@@ -47,8 +49,13 @@ def test_seeds_given_reproduce():
 def test_a_demand_path_is_one_run_and_lowers_demand():
     rows = _batch(seed=5, demand_index=[DemandPath([1.0] * 12), SHOCK])
     assert len(rows) == 2  # two paths, not 24 runs
-    flat, shock = rows
-    assert shock["urban_employed"] < flat["urban_employed"]
+    # At this scale one seed's December difference is a few agents either way (the dip ends
+    # in April): the shock lowers urban employment summed over six seeds.
+    rows = _batch(seed=list(range(1, 7)), demand_index=[DemandPath([1.0] * 12), SHOCK])
+    assert len(rows) == 12
+    flat = sum(r["urban_employed"] for r in rows if r["demand_index"].values[1] == 1.0)
+    shock = sum(r["urban_employed"] for r in rows if r["demand_index"].values[1] < 1.0)
+    assert shock < flat
 
 
 def test_defaults_come_from_the_named_scenario():

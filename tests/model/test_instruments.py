@@ -171,36 +171,56 @@ def test_unknown_instrument_and_group_are_named(tmp_path):
                                 "veteran", "difficulty"}
 
 
-def test_labour_cost_pass_through_is_the_matching_steady_state():
-    """The share of a change in desired employment that is filled equals dE/dT of the
-    matching model's steady state A U^a V^(1-a) = s E, with V = T - E and U = L - E (solved
-    numerically here), at the stationary tightness of each parameter set; it is lower where
-    vacancies fill slowly (the fitted set's many vacancies per searcher).
+def test_labour_cost_response_is_the_matching_steady_state():
+    """The labour-cost channel's conversion equals the derivatives of the urban market's
+    steady state A U^a V^(1-a) = (s_l m + x + s_q c) E, with V = T - E, U = L - E and quits
+    following the climate c = (theta / theta_0)^((1-a) k), solved numerically here: dE/dT
+    (desired employment) and dE/dm (the layoff multiplier), at the stationary tightness of
+    each parameter set. So the evidence's employment elasticity, split between the margins,
+    is what the steady state delivers: share w by layoffs, 1 - w by desired employment.
     """
     from jobsim.agents import State
     from jobsim.params import DEFAULT_PARAMETERS, ParameterSet
-    from jobsim.policies.effects import labour_cost_pass_through
+    from jobsim.policies.effects import labour_cost_response
     from jobsim.population import initial_stocks, stationary_tightness
     from scipy.optimize import brentq
 
-    shares = []
     for path in (DEFAULT_PARAMETERS, "calibration/fitted/hunan_2020.toml"):
         p = ParameterSet.load(path)
         stocks = initial_stocks(p)
         e0, u0 = float(stocks[State.EMPLOYED]), float(stocks[State.UNEMPLOYED])
         a, alpha, s = (float(p["matching.efficiency"]), float(p["matching.elasticity"]),
                        float(p["flows.separation_rate"]))
+        share = float(p["flows.layoff_share_of_separations"])
+        exits, k = float(p["firms.exit_rate"]), float(p["flows.quit_climate_elasticity"])
+        s_l, s_q = s * share - exits, s * (1 - share)
         labour = e0 + u0
-        t0 = e0 + stationary_tightness(p, e0, u0) * u0
+        theta0 = stationary_tightness(p, e0, u0)
+        t0 = e0 + theta0 * u0
 
-        def employed(target: float) -> float:
-            return brentq(lambda e: a * (labour - e) ** alpha * (target - e) ** (1 - alpha)
-                          - s * e, 1.0, min(labour, target) - 1.0, xtol=1e-6)
+        def employed(target: float, m: float = 1.0) -> float:
+            def gap(e: float) -> float:
+                climate = ((target - e) / (labour - e) / theta0) ** ((1 - alpha) * k)
+                return (a * (labour - e) ** alpha * (target - e) ** (1 - alpha)
+                        - (s_l * m + exits + s_q * climate) * e)
+            return brentq(gap, 1.0, min(labour, target) - 1.0, xtol=1e-6)
 
         assert abs(employed(t0) - e0) < 1e-6 * e0  # the stationary point is the start
-        numeric = (employed(t0 * 1.001) - employed(t0 * 0.999)) / (0.002 * t0)
-        theta, share = labour_cost_pass_through(p)
-        assert abs(share - numeric) < 1e-3, (path, share, numeric)
-        shares.append((theta, share))
-    (theta_base, share_base), (theta_fit, share_fit) = shares
-    assert theta_fit > theta_base and share_fit < share_base
+        r = labour_cost_response(p, 0.5)
+        d_t = (employed(t0 * 1.0001) - employed(t0 * 0.9999)) / (0.0002 * t0)
+        assert abs(r.pass_through - d_t) < 1e-3 * abs(d_t) + 1e-6, (path, r, d_t)
+        d_m = (employed(t0, 1.001) - employed(t0, 0.999)) / 0.002
+        assert abs(-r.individual_layoff_rate * e0 / r.separation_denominator - d_m) < (
+            1e-3 * abs(d_m)), (path, r, d_m)
+        # A 0.1% cut in labour cost, through both margins, moves the steady state's employment
+        # by the evidence's elasticity (to first order).
+        cut = 0.999
+        e1 = employed(t0 * cut ** r.desired_elasticity, cut ** r.layoff_elasticity)
+        realised = np.log(e1 / e0) / np.log(cut)
+        assert abs(realised - r.employment_elasticity) < 0.02 * abs(r.employment_elasticity), (
+            path, realised)
+        for w in (0.0, 1.0):  # each margin alone delivers it too
+            rw = labour_cost_response(p, w)
+            e1 = employed(t0 * cut ** rw.desired_elasticity, cut ** rw.layoff_elasticity)
+            assert abs(np.log(e1 / e0) / np.log(cut) - rw.employment_elasticity) < (
+                0.03 * abs(rw.employment_elasticity)), (path, w)
