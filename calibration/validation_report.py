@@ -348,8 +348,7 @@ def write_outputs(out: Path, backcast: pd.DataFrame, meta: dict, docs: Path | No
         cov_bare.to_csv(out / "coverage_model_only.csv", index=False, float_format="%.4g")
         for b in bars(model_only, last):
             if "band" in b["bar"] or "cover" in b["bar"]:
-                bar_list.append({**b, "bar": b["bar"] + " — model-only bands (no discrepancy)",
-                                 "met": None if b["met"] is None else b["met"]})
+                bar_list.append({**b, "bar": b["bar"] + " — model-only bands (no discrepancy)"})
     atomic_write(out / "bars.json", json.dumps({"bars": bar_list, "meta": meta}, indent=2,
                                                 default=str) + "\n")
     _plot_jobs(backcast, out / "backcast_jobs.png")

@@ -390,6 +390,17 @@ def firm_demand(ctx: MonthContext) -> float | np.ndarray:
     return ctx.demand_index * fx.demand_factor(ctx.firms, eps)
 
 
+def rounded_part(count: np.ndarray, share: float | np.ndarray, offset: np.ndarray
+                 ) -> np.ndarray:
+    """``share`` of each firm's ``count``, rounded down after adding the firm's fixed offset.
+
+    The offset (uniform in [0, 1), drawn once per firm) makes the rounding unbiased across
+    firms without a new draw; the part never exceeds the count. Used for the layoffs a fall in
+    demand causes (:func:`demand_layoffs`) and by instruments that count them.
+    """
+    return np.minimum(np.floor(count * share + offset), count)
+
+
 def demand_layoffs(ctx: MonthContext) -> None:
     """Shed employment above desired employment.
 
@@ -403,12 +414,11 @@ def demand_layoffs(ctx: MonthContext) -> None:
     # (no vacancies while it has excess, so its own separations shrink it too).
     share = 1.0 if ctx.stripped else float(ctx.params["labour_demand.excess_shed_share"])
     if share < 1.0 and excess.any():
-        excess = np.minimum(np.floor(excess * share + f.offset), excess).astype(np.int64)
+        excess = rounded_part(excess, share, f.offset).astype(np.int64)
     fx = ctx.effects
     if fx is not None and fx.demand_layoff_multiplier is not None and excess.any():
-        # The firm's fixed rounding offset: unbiased across firms, no new draw.
         mult = fx.demand_layoff_multiplier[: f.capacity]
-        excess = np.minimum(np.floor(excess * mult + f.offset), excess).astype(np.int64)
+        excess = rounded_part(excess, mult, f.offset).astype(np.int64)
     if excess.any():
         _shed(ctx, excess, Purpose.DEMAND_LAYOFF_ORDER, Flow.DEMAND_LAYOFF)
 

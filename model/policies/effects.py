@@ -81,9 +81,6 @@ def _matrix(r: BaseRates, m_find: float, m_sep: float, *, exit_first: bool = Tru
     return q
 
 
-
-
-
 def _programme_matrix(r: BaseRates, lockin: float) -> np.ndarray:
     """While in the programme: leave for a job at ``lockin`` times the searchers' hazard."""
     q = np.zeros((4, 4))
@@ -199,10 +196,15 @@ def vacancy_filling_rate(p: ParameterSet) -> float:
     (:class:`BaseRates`), ``theta`` the stationary vacancies per searcher
     (:func:`jobsim.population.stationary_tightness`).
     """
+    e, u, theta = _stationary_point(p)
+    return float(p["flows.separation_rate"]) * e / u / theta
+
+
+def _stationary_point(p: ParameterSet) -> tuple[float, float, float]:
+    """Initial firm employment, searchers and the stationary tightness of a parameter set."""
     stocks = initial_stocks(p)
     e, u = float(stocks[State.EMPLOYED]), float(stocks[State.UNEMPLOYED])
-    theta = stationary_tightness(p, e, u)
-    return float(p["flows.separation_rate"]) * e / u / theta
+    return e, u, stationary_tightness(p, e, u)
 
 
 def wanted_for_filled(p: ParameterSet, filled: float, months: int) -> float:
@@ -265,9 +267,7 @@ def labour_cost_response(p: ParameterSet, separation_share: float) -> LabourCost
     the fixed urban labour force above leaves out. The split ``w`` is a declared assumption:
     the evidence file gives the elasticity, not the margin.
     """
-    stocks = initial_stocks(p)
-    e, u = float(stocks[State.EMPLOYED]), float(stocks[State.UNEMPLOYED])
-    theta = stationary_tightness(p, e, u)
+    e, u, theta = _stationary_point(p)
     v = theta * u
     s, a = float(p["flows.separation_rate"]), float(p["matching.elasticity"])
     layoff_share = float(p["flows.layoff_share_of_separations"])

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 from jobsim.agents import SizeClass, State
-from jobsim.flows import MonthContext, firm_demand
+from jobsim.flows import MonthContext, firm_demand, rounded_part
 from jobsim.policies.base import Instrument, cut_labour_cost, scale_firms
 
 COVER_MONTHS = 12  # the refund is annual
@@ -109,8 +109,8 @@ class JobRetentionRefund(Instrument):
         # the whole excess again each month it lasts would end the hold within months.
         share = 1.0 if ctx.stripped else float(ctx.params["labour_demand.excess_shed_share"])
         offset = f.offset[self.firms]
-        without = np.minimum(np.floor(excess * share + offset), excess)
-        with_hold = np.minimum(np.floor(without * mult + offset), without)
+        without = rounded_part(excess, share, offset)
+        with_hold = rounded_part(without, mult, offset)
         eligible = self.laid_off + with_hold <= self.allowance
         hold = eligible & live & (held > 0)
         scale_firms(ctx, "demand_layoff_multiplier", self.firms[hold], mult[hold])
