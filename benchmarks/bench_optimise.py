@@ -1,15 +1,15 @@
 """Benchmarks of ``jobsim optimise``: run time, the search against random search, out of sample.
 
-Three measuring parts, each writing JSON into ``out/bench/``, and ``docs``:
+Four measuring parts, each writing JSON into ``out/bench/``, and ``docs``:
 
 - ``run``: ``jobsim optimise scenarios/plan_2021.toml --budget B --out out/optimise/<name>``
   for the plan's total budget (and ``--budgets half,double``), timed; the bar is 15 minutes on
   2 cores for the plan's budget.
 - ``hypervolume``: at an equal number of candidates, on the same futures and scale, the
-  hypervolume of NSGA-II's non-dominated sets (the finished run's ``screening.csv``, and
-  ``--seeds`` - 1 more searches with other search seeds) against two kinds of ``--seeds``
-  random searches: drawn as NSGA-II's first generation is (uniform in the search's encoding,
-  shares and a total fraction) and drawn uniformly in budget space, then repaired (the
+  hypervolume of NSGA-II's non-dominated sets (the finished run's own search, replayed, and
+  ``--seeds`` - 1 more searches with other search seeds, all with the ``[search]`` settings)
+  against two kinds of ``--seeds`` random searches: drawn uniformly in the search's encoding
+  (shares and a total fraction), and drawn uniformly in budget space, then repaired (the
   yardstick before the encoding). Objectives ``(-P(met), -gain, cost)``; the reference
   point is P(met) = 0, gain = 0 and 1.1 x the largest finite cost of all sets, so a mix with
   no gain adds nothing; each objective is scaled by the union's range.
@@ -18,6 +18,8 @@ Three measuring parts, each writing JSON into ``out/bench/``, and ``docs``:
   parameter draws as in the run): P(both targets met) of each, and the paired difference in
   total-employment gain with its standard error. Bar: P(met) of the recommended >= the plan's;
   its gain >= the plan's - 2 standard errors.
+- ``design``: the search's designs (:data:`DESIGNS`) against random search on a development
+  set that shares nothing with the bar (another budget, futures seed and search seeds).
 
 Usage::
 
@@ -25,9 +27,10 @@ Usage::
     python benchmarks/bench_optimise.py hypervolume --run out/optimise/plan_budget [--seeds 3]
                                         [--candidates N]
     python benchmarks/bench_optimise.py oos --run out/optimise/plan_budget [--replications 50]
+    python benchmarks/bench_optimise.py design [--budget half] [--futures-seed 4242]
     python benchmarks/bench_optimise.py docs   # the measured section of docs/optimise.md
 
-``make optimise`` runs the four in turn.
+``make optimise`` runs run, oos, hypervolume and docs in turn.
 """
 
 from __future__ import annotations
@@ -200,6 +203,26 @@ DESIGNS: dict[str, Search | None] = {
 }
 #: Random search with the corner mixes first: what the corners alone are worth, no evolution.
 CORNERS_THEN_RANDOM = "random in the encoding, corners first (no evolution)"
+#: Random search with the corners and the greedy path first: the designs without evolution.
+PATH_THEN_RANDOM = "random in the encoding, corners and greedy path first (no evolution)"
+
+
+def _greedy_path(space, ev: MixEvaluator, scale: float) -> list:
+    """The corners and the greedy path the search's second generation holds, evaluated.
+
+    The ranking as in ``jobsim.optimise.search.search``: each instrument alone, by its gain
+    per yuan, those that buy nothing left out.
+    """
+    plan = space.plan_mix()
+    corners = [m for m in space.corner_mixes() if m != plan]
+    per_yuan = {}
+    for mix, obj in zip(corners, ev.objectives(corners, scale)):
+        above = np.array(mix.budgets) - space.lower
+        (funded,) = np.nonzero(above > 0)
+        if len(funded) == 1 and obj["gain"] > 0:
+            per_yuan[int(funded[0])] = obj["gain"] / float(above[funded[0]])
+    order = sorted(per_yuan, key=lambda i: (-per_yuan[i], i))
+    return [plan, *corners, *space.ranked_mixes(order)]
 
 
 def bench_design(budget: str, futures_seed: int, replications: int, candidates: int,
@@ -218,7 +241,7 @@ def bench_design(budget: str, futures_seed: int, replications: int, candidates: 
     futures = make_futures(loaded, replications, futures_seed, macro=fut.macro_draws,
                            parameter_file=bounds.parameter_file())
     scale = fut.screening_persons_per_agent
-    names = [CORNERS_THEN_RANDOM, *DESIGNS] if only is None else only
+    names = [CORNERS_THEN_RANDOM, PATH_THEN_RANDOM, *DESIGNS] if only is None else only
     started = time.perf_counter()
     load_before = _load_average()
     tables: dict[str, list[pd.DataFrame]] = {}
@@ -229,9 +252,13 @@ def bench_design(budget: str, futures_seed: int, replications: int, candidates: 
         for name in names:
             tables[name] = []
             for k in range(seeds):
-                if name == CORNERS_THEN_RANDOM or DESIGNS[name] is None:
-                    first = [space.plan_mix()] + (space.corner_mixes()
-                                                  if name == CORNERS_THEN_RANDOM else [])
+                if name == PATH_THEN_RANDOM:
+                    mixes = random_search(ev, evaluations=candidates, seed=20_000 + k,
+                                          scale=scale, first=_greedy_path(space, ev, scale))
+                elif name == CORNERS_THEN_RANDOM or DESIGNS[name] is None:
+                    plan = space.plan_mix()
+                    first = [plan] + ([m for m in space.corner_mixes() if m != plan]
+                                      if name == CORNERS_THEN_RANDOM else [])
                     mixes = random_search(ev, evaluations=candidates, seed=20_000 + k,
                                           scale=scale, first=first)
                 else:
@@ -432,8 +459,11 @@ def docs() -> str:
         f"Commit `{first['git_commit'][:10]}` (model source hash "
         f"`{first['model_source_sha1'][:12]}`), pymoo {first['pymoo_version']}; "
         f"{first['executor']}. Default settings of `scenarios/optimise/bounds.toml`: "
-        f"{first['screening']['evaluations_asked']} candidates (NSGA-II population "
-        f"{search.population}) x {fut.replications} futures (macro and parameter draws) at "
+        f"{first['screening']['evaluations_asked']} candidates ({search.algorithm}, population "
+        f"{search.population}, {search.offspring} offspring a generation"
+        + (", the corner mixes first" if search.corner_mixes else "")
+        + (", then the greedy path" if search.corner_mixes and search.ranked_mixes else "")
+        + f") x {fut.replications} futures (macro and parameter draws) at "
         f"{fut.screening_persons_per_agent:g} persons per agent, then at most "
         f"{search.confirm_max} front mixes, the plan and the zero mix at "
         f"{fut.confirm_persons_per_agent:g}. The machine has 2 cores shared with the lead's "
@@ -676,7 +706,8 @@ def main() -> None:
             result = {**_load(BENCH / name), **result}
     elif args.part == "hypervolume":
         result = bench_hypervolume(args.run, args.seeds, args.workers, args.candidates)
-        name = f"optimise_hypervolume_{args.run.name}_{result['candidates_each']}.json"
+        name = (f"optimise_hypervolume_{args.run.name}_{result['candidates_each']}"
+                + ("" if args.seeds == 3 else f"_{args.seeds}seeds") + ".json")
     elif args.part == "design":
         result = bench_design(args.budget, args.futures_seed, args.replications,
                               args.candidates, args.seeds, args.workers,
