@@ -1,15 +1,15 @@
 """Benchmarks of ``jobsim optimise``: run time, the search against random search, out of sample.
 
-Three measuring parts, each writing JSON into ``out/bench/``, and ``docs``:
+Four measuring parts, each writing JSON into ``out/bench/``, and ``docs``:
 
 - ``run``: ``jobsim optimise scenarios/plan_2021.toml --budget B --out out/optimise/<name>``
   for the plan's total budget (and ``--budgets half,double``), timed; the bar is 15 minutes on
   2 cores for the plan's budget.
 - ``hypervolume``: at an equal number of candidates, on the same futures and scale, the
-  hypervolume of NSGA-II's non-dominated sets (the finished run's ``screening.csv``, and
-  ``--seeds`` - 1 more searches with other search seeds) against two kinds of ``--seeds``
-  random searches: drawn as NSGA-II's first generation is (uniform in the search's encoding,
-  shares and a total fraction) and drawn uniformly in budget space, then repaired (the
+  hypervolume of NSGA-II's non-dominated sets (the finished run's own search, replayed, and
+  ``--seeds`` - 1 more searches with other search seeds, all with the ``[search]`` settings)
+  against two kinds of ``--seeds`` random searches: drawn uniformly in the search's encoding
+  (shares and a total fraction), and drawn uniformly in budget space, then repaired (the
   yardstick before the encoding). Objectives ``(-P(met), -gain, cost)``; the reference
   point is P(met) = 0, gain = 0 and 1.1 x the largest finite cost of all sets, so a mix with
   no gain adds nothing; each objective is scaled by the union's range.
@@ -18,6 +18,8 @@ Three measuring parts, each writing JSON into ``out/bench/``, and ``docs``:
   parameter draws as in the run): P(both targets met) of each, and the paired difference in
   total-employment gain with its standard error. Bar: P(met) of the recommended >= the plan's;
   its gain >= the plan's - 2 standard errors.
+- ``design``: the search's designs (:data:`DESIGNS`) against random search on a development
+  set that shares nothing with the bar (another budget, futures seed and search seeds).
 
 Usage::
 
@@ -25,9 +27,10 @@ Usage::
     python benchmarks/bench_optimise.py hypervolume --run out/optimise/plan_budget [--seeds 3]
                                         [--candidates N]
     python benchmarks/bench_optimise.py oos --run out/optimise/plan_budget [--replications 50]
+    python benchmarks/bench_optimise.py design [--budget half] [--futures-seed 4242]
     python benchmarks/bench_optimise.py docs   # the measured section of docs/optimise.md
 
-``make optimise`` runs the four in turn.
+``make optimise`` runs run, oos, hypervolume and docs in turn.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from jobsim.compare.executors import make_executor  # noqa: E402
 from jobsim.compare.tasks import scenario_hash  # noqa: E402
-from jobsim.optimise.bounds import load_bounds  # noqa: E402
+from jobsim.optimise.bounds import Search, load_bounds  # noqa: E402
 from jobsim.optimise.evaluate import code_hash, make_futures  # noqa: E402
 from jobsim.optimise.objectives import minimised, non_dominated  # noqa: E402
 from jobsim.optimise.outputs import mix_of_row  # noqa: E402
@@ -58,8 +61,8 @@ from jobsim.optimise.search import (  # noqa: E402
     EvalStore,
     MixEvaluator,
     mix_table,
-    nsga2_search,
     random_search,
+    search,
 )
 from jobsim.optimise.space import build_space  # noqa: E402
 from jobsim.scenario import load_scenario  # noqa: E402
@@ -164,6 +167,128 @@ class _ReadOnlyStore(EvalStore):
                            f"(made by another version of the search?): run it again")
 
 
+def _scores(sets: list[pd.DataFrame]) -> tuple[list[float], list[int], np.ndarray]:
+    """Hypervolume of each set's non-dominated mixes, all on one reference point and scaling.
+
+    Objectives ``(-P(met), -gain, cost)``; reference P(met) 0, gain 0, 1.1 x the largest
+    finite cost of the union; each objective scaled by the union's range. Also the front sizes
+    and the reference point.
+    """
+    f = [np.vstack([minimised(r) for r in non_dominated(t).to_dict("records")]) for t in sets]
+    union = np.vstack(f)
+    finite = union[union[:, 2] < 1e11]
+    ref = np.array([0.0, 0.0, 1.1 * finite[:, 2].max()])
+    lo = union.min(axis=0)
+    lo[2] = finite[:, 2].min()
+    span = np.where(ref - lo > 0, ref - lo, 1.0)
+    return [hypervolume(x, ref, lo, span) for x in f], [len(x) for x in f], ref
+
+
+#: The designs compared on the development set (``design``): name -> [search] settings, or
+#: None for random search in the encoding; "corners" = the first generation holds the corner
+#: mixes (``Space.corner_mixes``); "ranked" = then the greedy path (``Space.ranked_mixes``);
+#: "24/8" = population 24, 8 offspring a generation.
+DESIGNS: dict[str, Search | None] = {
+    "random in the encoding": None,
+    "NSGA-II 24/24, plan only (before)": Search(population=24, offspring=24, corner_mixes=False,
+                                                ranked_mixes=False),
+    "NSGA-II 24/8, plan only": Search(population=24, offspring=8, corner_mixes=False,
+                                      ranked_mixes=False),
+    "NSGA-II 24/24, corners": Search(population=24, offspring=24, ranked_mixes=False),
+    "NSGA-II 24/8, corners": Search(population=24, offspring=8, ranked_mixes=False),
+    "NSGA-II 24/8, corners, ranked": Search(population=24, offspring=8),
+    "SMS-EMOA 24/8, corners": Search(population=24, offspring=8, ranked_mixes=False,
+                                     algorithm="sms-emoa"),
+    "SMS-EMOA 24/8, corners, ranked": Search(population=24, offspring=8, algorithm="sms-emoa"),
+}
+#: Random search with the corner mixes first: what the corners alone are worth, no evolution.
+CORNERS_THEN_RANDOM = "random in the encoding, corners first (no evolution)"
+#: Random search with the corners and the greedy path first: the designs without evolution.
+PATH_THEN_RANDOM = "random in the encoding, corners and greedy path first (no evolution)"
+
+
+def _greedy_path(space, ev: MixEvaluator, scale: float) -> list:
+    """The corners and the greedy path the search's second generation holds, evaluated.
+
+    The ranking as in ``jobsim.optimise.search.search``: each instrument alone, by its gain
+    per yuan, those that buy nothing left out.
+    """
+    plan = space.plan_mix()
+    corners = [m for m in space.corner_mixes() if m != plan]
+    per_yuan = {}
+    for mix, obj in zip(corners, ev.objectives(corners, scale)):
+        above = np.array(mix.budgets) - space.lower
+        (funded,) = np.nonzero(above > 0)
+        if len(funded) == 1 and obj["gain"] > 0:
+            per_yuan[int(funded[0])] = obj["gain"] / float(above[funded[0]])
+    order = sorted(per_yuan, key=lambda i: (-per_yuan[i], i))
+    return [plan, *corners, *space.ranked_mixes(order)]
+
+
+def bench_design(budget: str, futures_seed: int, replications: int, candidates: int,
+                 seeds: int, workers: int | None, only: list[str] | None) -> dict:
+    """The search's designs on a development set, apart from the bar's futures and seeds.
+
+    plan_2021 at the named budget, ``replications`` futures of ``futures_seed`` (macro and
+    parameter draws as the default settings), the screening scale; each design ``seeds``
+    times (search seeds 1..K, random seeds 20_000 + k: none is a seed of the bar), scored as
+    ``hypervolume`` scores (:func:`_scores`, one reference point for all).
+    """
+    loaded = load_scenario(PLAN)
+    bounds = load_bounds(None)
+    space = build_space(loaded, bounds, _plan_total() * FACTOR[budget])
+    fut = bounds.futures
+    futures = make_futures(loaded, replications, futures_seed, macro=fut.macro_draws,
+                           parameter_file=bounds.parameter_file())
+    scale = fut.screening_persons_per_agent
+    names = [CORNERS_THEN_RANDOM, PATH_THEN_RANDOM, *DESIGNS] if only is None else only
+    started = time.perf_counter()
+    load_before = _load_average()
+    tables: dict[str, list[pd.DataFrame]] = {}
+    with make_executor(workers) as executor:
+        ev = MixEvaluator(space=space, path=str(loaded.path), scenario_hash=scenario_hash(loaded),
+                          futures=futures, executor=executor,
+                          store=EvalStore(BENCH / "optimise_design_store"), code=code_hash())
+        for name in names:
+            tables[name] = []
+            for k in range(seeds):
+                if name == PATH_THEN_RANDOM:
+                    mixes = random_search(ev, evaluations=candidates, seed=20_000 + k,
+                                          scale=scale, first=_greedy_path(space, ev, scale))
+                elif name == CORNERS_THEN_RANDOM or DESIGNS[name] is None:
+                    plan = space.plan_mix()
+                    first = [plan] + ([m for m in space.corner_mixes() if m != plan]
+                                      if name == CORNERS_THEN_RANDOM else [])
+                    mixes = random_search(ev, evaluations=candidates, seed=20_000 + k,
+                                          scale=scale, first=first)
+                else:
+                    mixes = search(ev, DESIGNS[name], evaluations=candidates, seed=1 + k,
+                                   scale=scale)
+                tables[name].append(mix_table(space, mixes, ev.objectives(mixes, scale),
+                                              scale))
+                print(f"{name}, seed {k}: done", file=sys.stderr)
+        runs = ev.runs
+    hv, sizes, ref = _scores([t for n in names for t in tables[n]])
+    out = {"budget": budget, "budget_yuan": space.budget, "futures_seed": futures_seed,
+           "replications": replications, "candidates_each": candidates, "seeds": seeds,
+           "persons_per_agent": scale, "reference_point_cost": float(ref[2]),
+           "model_runs": runs, "seconds": round(time.perf_counter() - started, 1),
+           "load_average_before": load_before, "load_average_after": _load_average(),
+           "designs": {}}
+    for j, name in enumerate(names):
+        h = np.array(hv[j * seeds:(j + 1) * seeds])
+        out["designs"][name] = {
+            "hypervolume": h.tolist(), "mean": float(h.mean()),
+            "sd": float(h.std(ddof=1)) if seeds > 1 else None,
+            "front_sizes": sizes[j * seeds:(j + 1) * seeds],
+            "best_gain": [float(t["gain"].max()) for t in tables[name]],
+            "least_cost": [float(t["cost"].min()) for t in tables[name]],
+            "distinct_mixes": [int(len(t.drop_duplicates(subset=[c for c in t.columns
+                                                                if c.startswith("budget_")])))
+                               for t in tables[name]]}
+    return out
+
+
 def bench_hypervolume(run: Path, seeds: int, workers: int | None, candidates: int | None
                       ) -> dict:
     """NSGA-II against random search: ``seeds`` searches of each, same count, same futures.
@@ -195,14 +320,12 @@ def bench_hypervolume(run: Path, seeds: int, workers: int | None, candidates: in
     random_tables: dict[str, list[pd.DataFrame]] = {d: [] for d in RANDOM_DRAWS}
     with make_executor(workers) as executor:
         own = MixEvaluator(executor=executor, store=_ReadOnlyStore(run / ".optimise"), **common)
-        mixes = nsga2_search(own, evaluations=n, population=bounds.search.population,
-                             seed=seed, scale=scale, first=[space.plan_mix()])
+        mixes = search(own, bounds.search, evaluations=n, seed=seed, scale=scale)
         nsga_tables = [mix_table(space, mixes, own.objectives(mixes, scale), scale)]
         ev = MixEvaluator(executor=executor, store=EvalStore(BENCH / "optimise_hv_store"),
                           **common)
         for k in range(1, seeds):
-            mixes = nsga2_search(ev, evaluations=n, population=bounds.search.population,
-                                 seed=seed + k, scale=scale, first=[space.plan_mix()])
+            mixes = search(ev, bounds.search, evaluations=n, seed=seed + k, scale=scale)
             nsga_tables.append(mix_table(space, mixes, ev.objectives(mixes, scale), scale))
         for draws in RANDOM_DRAWS:
             for k in range(seeds):
@@ -212,18 +335,10 @@ def bench_hypervolume(run: Path, seeds: int, workers: int | None, candidates: in
                                                       scale))
         runs = ev.runs
     sets = nsga_tables + [t for d in RANDOM_DRAWS for t in random_tables[d]]
-    f = [np.vstack([minimised(r) for r in non_dominated(t).to_dict("records")]) for t in sets]
-    union = np.vstack(f)
-    finite = union[union[:, 2] < 1e11]
-    ref = np.array([0.0, 0.0, 1.1 * finite[:, 2].max()])
-    lo = union.min(axis=0)
-    lo[2] = finite[:, 2].min()
-    span = np.where(ref - lo > 0, ref - lo, 1.0)
-    hv = [hypervolume(x, ref, lo, span) for x in f]
+    hv, sizes, ref = _scores(sets)
     h_nsga = np.array(hv[:seeds])
     h_rand = {d: np.array(hv[seeds * (1 + j):seeds * (2 + j)])
               for j, d in enumerate(RANDOM_DRAWS)}
-    sizes = [len(x) for x in f]
 
     def summary(h: np.ndarray) -> dict:
         return {"mean": float(h.mean()), "sd": float(h.std(ddof=1)) if len(h) > 1 else None,
@@ -344,8 +459,11 @@ def docs() -> str:
         f"Commit `{first['git_commit'][:10]}` (model source hash "
         f"`{first['model_source_sha1'][:12]}`), pymoo {first['pymoo_version']}; "
         f"{first['executor']}. Default settings of `scenarios/optimise/bounds.toml`: "
-        f"{first['screening']['evaluations_asked']} candidates (NSGA-II population "
-        f"{search.population}) x {fut.replications} futures (macro and parameter draws) at "
+        f"{first['screening']['evaluations_asked']} candidates ({search.algorithm}, population "
+        f"{search.population}, {search.offspring} offspring a generation"
+        + (", the corner mixes first" if search.corner_mixes else "")
+        + (", then the greedy path" if search.corner_mixes and search.ranked_mixes else "")
+        + f") x {fut.replications} futures (macro and parameter draws) at "
         f"{fut.screening_persons_per_agent:g} persons per agent, then at most "
         f"{search.confirm_max} front mixes, the plan and the zero mix at "
         f"{fut.confirm_persons_per_agent:g}. The machine has 2 cores shared with the lead's "
@@ -465,6 +583,29 @@ def docs() -> str:
             f"{_pm(o['gain_difference'], o['gain_difference_se'], 0)}. P(met) bar: "
             f"**{'met' if o['bar_p_met'] else 'not met'}**; gain bar: "
             f"**{'met' if o['bar_gain_within_2se'] else 'not met'}**.", ""]
+    for path in sorted(BENCH.glob("optimise_design_*.json")):
+        d = _load(path)
+        lines += [
+            "### The search's designs on a development set (not the bar's futures or seeds)", "",
+            f"`python benchmarks/bench_optimise.py design --budget {d['budget']} --futures-seed "
+            f"{d['futures_seed']} --replications {d['replications']} --candidates "
+            f"{d['candidates_each']} --seeds {d['seeds']}` → `out/bench/{path.name}`: plan_2021 "
+            f"at the {d['budget']} budget ({_m(d['budget_yuan'])} m yuan), {d['replications']} "
+            f"futures of seed {d['futures_seed']} at {d['persons_per_agent']:g} persons per "
+            f"agent, {d['candidates_each']} candidates per search, {d['seeds']} searches per "
+            "design (search seeds 1, 2, ...; random seeds 20000, 20001, ...), scored as the "
+            f"hypervolume bar is (one reference point for all); {d['model_runs']:,} model runs, "
+            f"{d['seconds'] / 60:.1f} min (load {d['load_average_before']} → "
+            f"{d['load_average_after']}).", "",
+            "| design | hypervolume per seed | mean ± sd | best gain | least cost per "
+            "additional employed |", "|---|---|---|---|---|"]
+        for name, r in d["designs"].items():
+            lines.append(
+                f"| {name} | {', '.join(f'{x:.3f}' for x in r['hypervolume'])} | "
+                f"{r['mean']:.3f} ± {r['sd']:.3f} | "
+                f"{', '.join(f'{x:,.0f}' for x in r['best_gain'])} | "
+                f"{', '.join(f'{x:,.0f}' for x in r['least_cost'])} |")
+        lines.append("")
     hv_files = sorted(BENCH.glob("optimise_hypervolume_plan_budget_*.json"))
     if hv_files:
         lines += ["### Hypervolume against random search (bar: NSGA-II's front dominates)", ""]
@@ -538,6 +679,14 @@ def main() -> None:
     h.add_argument("--workers", type=int, default=None)
     h.add_argument("--candidates", type=int, default=None,
                    help="compare NSGA-II's first N candidates with N random ones")
+    d = sub.add_parser("design", help="the search's designs on a development set")
+    d.add_argument("--budget", choices=sorted(FACTOR), default="half")
+    d.add_argument("--futures-seed", type=int, default=4242)
+    d.add_argument("--replications", type=int, default=8)
+    d.add_argument("--candidates", type=int, default=64)
+    d.add_argument("--seeds", type=int, default=3)
+    d.add_argument("--workers", type=int, default=None)
+    d.add_argument("--only", default=None, help="comma-separated design names")
     o = sub.add_parser("oos")
     o.add_argument("--run", type=Path, required=True)
     o.add_argument("--replications", type=int, default=50)
@@ -557,7 +706,14 @@ def main() -> None:
             result = {**_load(BENCH / name), **result}
     elif args.part == "hypervolume":
         result = bench_hypervolume(args.run, args.seeds, args.workers, args.candidates)
-        name = f"optimise_hypervolume_{args.run.name}_{result['candidates_each']}.json"
+        name = (f"optimise_hypervolume_{args.run.name}_{result['candidates_each']}"
+                + ("" if args.seeds == 3 else f"_{args.seeds}seeds") + ".json")
+    elif args.part == "design":
+        result = bench_design(args.budget, args.futures_seed, args.replications,
+                              args.candidates, args.seeds, args.workers,
+                              args.only.split(",") if args.only else None)
+        name = (f"optimise_design_{args.budget}_{args.futures_seed}_{args.replications}_"
+                f"{args.candidates}.json")
     else:
         result = bench_oos(args.run, args.replications, args.workers, args.seed_offset)
         name = f"optimise_oos_{args.run.name}.json"

@@ -20,7 +20,11 @@ the field and exits with status 2. Every table and key is optional::
     confirm_persons_per_agent = 100
 
     [search]
-    population = 24                 # NSGA-II population
+    population = 24                 # the population (and the first generation)
+    offspring = 8                   # new candidates per later generation (at most population)
+    corner_mixes = true             # the first generation holds the polytope's corner mixes
+    ranked_mixes = true             # then the greedy path by the corners' gain per yuan
+    algorithm = "nsga2"             # or "sms-emoa" (pymoo's hypervolume-based selection)
     confirm_max = 30                # front members re-run at the confirming scale
 """
 
@@ -29,6 +33,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from jobsim.scenario import ScenarioError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -86,6 +91,10 @@ class Search(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     population: int = Field(default=24, ge=4, le=1000)
+    offspring: int = Field(default=8, ge=1, le=1000)
+    corner_mixes: bool = True
+    ranked_mixes: bool = True
+    algorithm: Literal["nsga2", "sms-emoa"] = "nsga2"
     confirm_max: int = Field(default=30, ge=1, le=1000)
 
 

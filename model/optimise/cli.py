@@ -5,7 +5,8 @@ Steps (each candidate judged on the same futures, common random numbers):
 1. the futures: replicates ``0..N-1`` of the seed, with a macro draw and a parameter draw each
    (:func:`jobsim.optimise.evaluate.make_futures`, the compare machinery);
 2. screening: NSGA-II for ``--evaluations`` candidates at the screening scale (default 1000
-   persons per agent), started from the plan scaled to the budget and random mixes;
+   persons per agent), started from the plan scaled to the budget, the corners of the
+   feasible set and random mixes, then the greedy path (:func:`jobsim.optimise.search.search`);
 3. confirmation: the screening front (at most ``search.confirm_max`` mixes, evenly spread),
    the plan at the same budget and the zero mix run again at the confirming scale (default
    100, the model's default), on the same futures; the non-dominated ones are the front;
@@ -40,7 +41,7 @@ from jobsim.optimise.evaluate import code_hash, make_futures
 from jobsim.optimise.objectives import non_dominated
 from jobsim.optimise.outputs import RULE, mix_of_row, recommend, recommended_toml
 from jobsim.optimise.report import render_page
-from jobsim.optimise.search import EvalStore, MixEvaluator, mix_table, nsga2_search
+from jobsim.optimise.search import ALGORITHM_NAMES, EvalStore, MixEvaluator, mix_table, search
 from jobsim.optimise.space import Mix, Space, build_space
 from jobsim.policies import KINDS
 from jobsim.results import (
@@ -192,9 +193,8 @@ def run_optimise(
         if fixed:
             screened: list[Mix] = [space.zero()]
         else:
-            screened = nsga2_search(evaluator, evaluations=evaluations,
-                                    population=cfg.search.population, seed=seed,
-                                    scale=screen_scale, first=[plan], log=log)
+            screened = search(evaluator, cfg.search, evaluations=evaluations, seed=seed,
+                              scale=screen_scale, log=log)
         screening = mix_table(space, screened, evaluator.objectives(screened, screen_scale),
                               screen_scale).drop_duplicates(subset=_key_columns(space))
         screen_seconds = time.perf_counter() - t0
@@ -248,10 +248,13 @@ def run_optimise(
                                        else "the scenario's demand path") + "; "
                                     + (f"parameter draws from {pfile.name}" if pfile
                                        else "the scenario's parameters"))},
-        "screening": {"algorithm": ("NSGA-II on budget shares and a total fraction"
+        "screening": {"algorithm": (f"{ALGORITHM_NAMES[cfg.search.algorithm]} on budget "
+                                    "shares and a total fraction"
                                     if not fixed else "none (one feasible mix)"),
                       "candidates": len(screening), "evaluations_asked": n_search,
                       "population": cfg.search.population,
+                      "offspring": cfg.search.offspring,
+                      "corner_mixes": cfg.search.corner_mixes,
                       "persons_per_agent": screen_scale, "model_runs": screen_runs,
                       "seconds": round(screen_seconds, 1)},
         "confirm": {"candidates": n_conf, "persons_per_agent": confirm_scale,

@@ -10,6 +10,9 @@ code) in the run's store. The algorithm is deterministic given its seed (pymoo k
 already stored is read back instead of run, and the search goes on exactly as it would have
 without the interruption. No algorithm state is pickled.
 
+:func:`search` starts it from informative designs (the plan, the corners of the feasible set,
+then the greedy path they rank), see docs/optimise.md, *Fitted to an expensive problem*.
+
 :func:`random_search` draws the same number of candidates from NSGA-II's initial distribution
 (uniform in the encoding) or uniformly in budget space (then repaired), the yardsticks of
 ``benchmarks/bench_optimise.py``.
@@ -25,13 +28,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from jobsim.compare.executors import Executor
+from jobsim.optimise.bounds import Search
 from jobsim.optimise.evaluate import OUTCOMES, Future, MixRun, futures_key, mix_key, run_mix, stack
 from jobsim.optimise.objectives import minimised, objectives
 from jobsim.optimise.space import Mix, Space
 from jobsim.store import ResultStore, Unusable
 
 __all__ = ["EvalStore", "MixEvaluator", "nsga2_search", "random_search", "mix_table",
-           "RANDOM_DRAWS"]
+           "RANDOM_DRAWS", "ALGORITHMS", "ALGORITHM_NAMES", "search"]
 
 
 class EvalStore:
@@ -172,7 +176,7 @@ def _sampling(first: list[np.ndarray]):
     from pymoo.operators.sampling.rnd import FloatRandomSampling
 
     class Seeded(FloatRandomSampling):
-        """Uniform within the encoding's box, the first rows replaced by given points (the plan)."""
+        """Uniform within the encoding's box, the first rows replaced by given points."""
 
         def _do(self, problem, n_samples, *args, random_state=None, **kwargs):
             X = super()._do(problem, n_samples, *args, random_state=random_state, **kwargs)
@@ -183,43 +187,141 @@ def _sampling(first: list[np.ndarray]):
     return Seeded()
 
 
-def nsga2_search(evaluator: MixEvaluator, *, evaluations: int, population: int, seed: int,
-                 scale: float, first: list[Mix] | None = None,
-                 log: Callable[..., None] = lambda *a: None) -> list[Mix]:
-    """NSGA-II for ``evaluations`` candidates; returns every candidate evaluated, in order.
+def _decoded_duplicates(space: Space, evaluated: set[tuple[float, ...]]):
+    """Duplicate elimination (pymoo) on the decoded mixes, against every mix already evaluated.
 
-    pymoo's NSGA-II with its default operators (SBX, polynomial mutation), moving in the
-    encoding of :meth:`Space.decode`: every point it proposes decodes to a feasible mix, so no
-    repair operator is needed (the decoded vector is still checked by :meth:`Space.mix`).
+    Distinct points of the encoding can decode to one mix (the shares are scale-free; a full
+    instrument ignores its share; a total fraction that fills every funded range is as good as
+    1), and pymoo only compares the encoded points with the current population. A mix already
+    evaluated on these futures would return the same objectives (common random numbers), so an
+    offspring that decodes to one is dropped and mating draws another; the evaluations all go
+    to new mixes.
+    """
+    from pymoo.core.duplicate import DuplicateElimination
+
+    def keys(pop) -> list[tuple[float, ...]]:
+        return [tuple(x) for x in space.decode(np.atleast_2d(pop.get("X")))]
+
+    class DecodedDuplicates(DuplicateElimination):
+        def _do(self, pop, other, is_duplicate):
+            taken = set(evaluated) if other is None else set(keys(other))
+            for i, key in enumerate(keys(pop)):
+                if key in taken:
+                    is_duplicate[i] = True
+                elif other is None:  # within pop: the first of equal mixes is kept
+                    taken.add(key)
+            return is_duplicate
+
+    return DecodedDuplicates()
+
+
+#: The algorithms :func:`nsga2_search` can run (pymoo 0.6), by their ``[search]`` name.
+ALGORITHMS = ("nsga2", "sms-emoa")
+ALGORITHM_NAMES = {"nsga2": "NSGA-II", "sms-emoa": "SMS-EMOA"}
+
+
+def nsga2_search(evaluator: MixEvaluator, *, evaluations: int, population: int, seed: int,
+                 scale: float, first: list[Mix] | None = None, offspring: int | None = None,
+                 algorithm: str = "nsga2",
+                 then: Callable[[list[Mix], list[dict[str, float]]], list[Mix]] | None = None,
+                 log: Callable[..., None] = lambda *a: None) -> list[Mix]:
+    """An evolutionary search for ``evaluations`` candidates; every candidate, in order.
+
+    pymoo's NSGA-II (or SMS-EMOA) with its default operators (SBX, polynomial mutation),
+    moving in the encoding of :meth:`Space.decode`: every point it proposes decodes to a
+    feasible mix, so no repair operator is needed (the decoded vector is still checked by
+    :meth:`Space.mix`). The first generation has ``population`` members: ``first`` (the
+    plan, the corner mixes), then uniform draws in the encoding; each later generation has
+    ``offspring`` new members (default ``population``). Offspring that decode to a mix
+    already evaluated are replaced (:func:`_decoded_duplicates`). ``then``, if given, maps the
+    first generation's mixes and objectives to mixes evaluated next, as a generation of their
+    own (those not yet evaluated, within the count), before the algorithm's offspring.
     """
     from pymoo.algorithms.moo.nsga2 import NSGA2
+    from pymoo.algorithms.moo.sms import SMSEMOA
     from pymoo.problems.static import StaticProblem
 
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
     space = evaluator.space
     problem = _problem(space)
     sampling = _sampling([space.encode(space.vector(m)) for m in (first or [])])
-    algorithm = NSGA2(pop_size=min(population, evaluations), sampling=sampling,
-                      eliminate_duplicates=True)
-    algorithm.setup(problem, termination=("n_eval", evaluations), seed=seed, verbose=False)
+    evaluated: set[tuple[float, ...]] = set()
+    size = min(population, evaluations)
+    cls = NSGA2 if algorithm == "nsga2" else SMSEMOA
+    method = cls(pop_size=size, n_offsprings=min(offspring or size, size), sampling=sampling,
+                 eliminate_duplicates=_decoded_duplicates(space, evaluated))
+    method.setup(problem, termination=("n_eval", evaluations), seed=seed, verbose=False)
+    from pymoo.core.population import Population
+
     seen: list[Mix] = []
     generation = 0
-    while algorithm.has_next():
-        pop = algorithm.ask()
+    follow: list[np.ndarray] = []  # encoded points of the `then` generation
+    while method.has_next():
+        if follow:
+            pop = Population.new(X=np.vstack(follow))
+            follow = []
+        else:
+            pop = method.ask()
         if pop is None or len(pop) == 0:
             break
-        mixes = [space.mix(x) for x in space.decode(pop.get("X"))]
+        if len(seen) + len(pop) > evaluations:  # the last generation: never past the count
+            pop = pop[:evaluations - len(seen)]
+        X = space.decode(pop.get("X"))
+        mixes = [space.mix(x) for x in X]
         started = time.perf_counter()
         objs = evaluator.objectives(mixes, scale)
         F = np.vstack([minimised(o) for o in objs])
-        algorithm.evaluator.eval(StaticProblem(problem, F=F), pop)  # counts n_eval
-        algorithm.tell(infills=pop)
+        method.evaluator.eval(StaticProblem(problem, F=F), pop)  # counts n_eval
+        method.tell(infills=pop)
+        evaluated.update(tuple(x) for x in X)
         seen.extend(mixes)
         generation += 1
+        if generation == 1 and then is not None:
+            taken = set(evaluated)
+            for m in then(mixes, objs):
+                z = space.encode(space.vector(m))
+                key = tuple(space.decode(z))
+                if key not in taken:
+                    taken.add(key)
+                    follow.append(z)
         best = max(objs, key=lambda o: (o["p_met"], o["gain"]))
         log(f"  generation {generation}: {len(seen)} candidates; best P(met) "
             f"{best['p_met']:.0%} (gain {best['gain']:,.0f}); "
             f"{time.perf_counter() - started:.0f} s")
+        if len(seen) >= evaluations:
+            break
     return seen
+
+
+def search(evaluator: MixEvaluator, settings: Search, *, evaluations: int, seed: int,
+           scale: float, log: Callable[..., None] = lambda *a: None) -> list[Mix]:
+    """The search of ``jobsim optimise`` with its ``[search]`` settings (every candidate).
+
+    The first generation starts with the plan scaled to the budget, then (``corner_mixes``)
+    the corner mixes of :meth:`Space.corner_mixes`, then uniform draws in the encoding.
+    """
+    space = evaluator.space
+    first = [space.plan_mix()]
+    if settings.corner_mixes:  # the proportional corner is the plan when its bounds are
+        first += [m for m in space.corner_mixes() if m not in first]
+
+    def ranked(mixes: list[Mix], objs: list[dict[str, float]]) -> list[Mix]:
+        """The greedy path, instruments ranked by the gain per yuan each buys alone."""
+        per_yuan: dict[int, float] = {}
+        for mix, obj in zip(mixes, objs):
+            above = np.array(mix.budgets) - space.lower
+            (funded,) = np.nonzero(above > 0)
+            if len(funded) == 1 and mix.starts == first[0].starts and obj["gain"] > 0:
+                per_yuan[int(funded[0])] = obj["gain"] / float(above[funded[0]])
+        order = sorted(per_yuan, key=lambda i: (-per_yuan[i], i))
+        return space.ranked_mixes(order)
+
+    return nsga2_search(evaluator, evaluations=evaluations, population=settings.population,
+                        seed=seed, scale=scale, first=first, offspring=settings.offspring,
+                        algorithm=settings.algorithm,
+                        then=ranked if settings.corner_mixes and settings.ranked_mixes else None,
+                        log=log)
 
 
 #: How :func:`random_search` draws: uniform in the search's encoding, or in budget space.

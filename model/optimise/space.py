@@ -195,6 +195,65 @@ class Space:
         scaled = self.written * (self.budget / total) if total > 0 else self.written * 0
         return self.mix(self.repair(np.concatenate([scaled, self.start_written])))
 
+    def corner_mixes(self) -> list[Mix]:
+        """Vertices of the feasible polytope that a planner would write, for the first generation.
+
+        The feasible budgets are the polytope ``lower <= b <= upper, sum(b) <= budget``. The
+        employment gain is close to linear in the budgets and the cost per additional employed
+        is spending over gain (linear-fractional), and both kinds of objective reach their
+        optima at vertices of such a polytope, where every budget is at a bound except at most
+        one. Two families of vertices are given, in this order:
+
+        1. *every instrument in proportion to its range* (``lower + range x min(1, room /
+           sum of ranges)``): all instruments at their upper bounds when the budget allows,
+           the same fraction of every range otherwise;
+        2. *one instrument alone*: instrument i at ``lower_i + min(range_i, room)``, the others
+           at their floors (the vertices next to the zero mix), in the scenario's order.
+
+        Start months are the scenario's own. Instruments without a range are skipped, and a
+        mix that equals one already listed is listed once.
+        """
+        cap = self.upper - self.lower
+        room = self.room
+        out: list[Mix] = []
+        rows = []
+        if cap.sum() > 0:
+            rows.append(self.lower + cap * min(1.0, room / float(cap.sum())))
+        for i in np.nonzero(cap > 0)[0]:
+            b = self.lower.copy()
+            b[i] += min(float(cap[i]), room)
+            rows.append(b)
+        seen: set[Mix] = set()
+        for b in rows:
+            mix = self.mix(self.repair(np.concatenate([b, self.start_written])))
+            if mix not in seen:
+                seen.add(mix)
+                out.append(mix)
+        return out
+
+    def ranked_mixes(self, order: list[int]) -> list[Mix]:
+        """The greedy path along the polytope's edges: the first k instruments of ``order``.
+
+        Mix k funds instruments ``order[:k]`` at their upper bounds, the last one as far as
+        the budget goes, the others at their floors, for k = 2, 3, ... until the budget is
+        spent or ``order`` ends. With a gain linear in the budgets and ``order`` by falling
+        gain per yuan, these are the mixes of least cost per additional employed for their
+        spending (the fractional knapsack), i.e. the gain-cost front; each is a vertex.
+        """
+        cap = self.upper - self.lower
+        b = self.lower.copy()
+        left = self.room
+        out: list[Mix] = []
+        for k, i in enumerate(order):
+            give = min(float(cap[i]), left)
+            if give <= 0:
+                break
+            b[i] += give
+            left -= give
+            if k >= 1:
+                out.append(self.mix(self.repair(np.concatenate([b, self.start_written]))))
+        return out
+
 
 def _water_fill(shares: np.ndarray, cap: np.ndarray, amount: float) -> np.ndarray:
     """``min(cap, level x shares)`` summing to ``amount`` (or to all that can be given)."""

@@ -138,3 +138,42 @@ def test_encode_decode_gives_back_the_plan_and_the_zero_mix(plan):
         for mix in (space.plan_mix(), space.zero()):
             x = space.vector(mix)
             assert np.abs(space.decode(space.encode(x)) - x).max() <= 1.0
+
+
+@settings(max_examples=100, deadline=None)
+@given(budget=st.floats(1e6, 5e10), floor=st.floats(0, 2e8))
+def test_corner_mixes_are_feasible_vertices(budget, floor):
+    """Every corner mix is feasible, and each is a vertex: all budgets at a bound but one."""
+    plan = load_scenario(PLAN)
+    floors = {"hiring_subsidy": InstrumentBounds(min_yuan=float(min(floor, budget / 2)))}
+    space = build_space(plan, Bounds(instruments=floors), budget)
+    corners = space.corner_mixes()
+    assert len(corners) == len(set(corners))
+    cap = space.upper - space.lower
+    for mix in corners:
+        b = np.array(mix.budgets)
+        assert b.sum() <= space.budget
+        assert np.all(b >= space.lower) and np.all(b <= space.upper)
+        assert mix.starts == (None,) * len(b)
+    # First: every range at the same fraction (the largest the budget allows), to a yuan.
+    fraction = min(1.0, space.room / cap.sum())
+    assert np.allclose(np.array(corners[0].budgets), space.lower + cap * fraction, atol=1.0)
+    # Then one instrument alone, as far as its range and the budget go, the others at floor.
+    singles = [np.array(m.budgets) - space.lower for m in corners[1:]]
+    for above in singles:
+        (funded,) = np.nonzero(above > 0)
+        assert len(funded) == 1
+        i = funded[0]
+        assert abs(above[i] - min(cap[i], space.room)) <= 1.0
+    assert len({int(np.argmax(a)) for a in singles}) == len(singles)
+
+
+def test_corner_mixes_at_the_plan_budget(plan):
+    """At the plan's budget (bounds three times the plan) the proportional corner is the plan."""
+    space = build_space(plan, Bounds(), PLAN_TOTAL)
+    corners = space.corner_mixes()
+    assert corners[0] == space.plan_mix()
+    assert len(corners) == 1 + len(space.kinds)
+    fee_cut = space.kinds.index("social_insurance_fee_cut")
+    # The fee cut's range (21.6 billion yuan) is above the budget: alone it gets all of it.
+    assert corners[1 + fee_cut].total == space.budget
