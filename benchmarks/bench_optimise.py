@@ -60,6 +60,7 @@ from jobsim.optimise.search import (  # noqa: E402
     RANDOM_DRAWS,
     EvalStore,
     MixEvaluator,
+    greedy_path,
     mix_table,
     random_search,
     search,
@@ -208,21 +209,10 @@ PATH_THEN_RANDOM = "random in the encoding, corners and greedy path first (no ev
 
 
 def _greedy_path(space, ev: MixEvaluator, scale: float) -> list:
-    """The corners and the greedy path the search's second generation holds, evaluated.
-
-    The ranking as in ``jobsim.optimise.search.search``: each instrument alone, by its gain
-    per yuan, those that buy nothing left out.
-    """
+    """The plan, the corners and the greedy path the search's first two generations hold."""
     plan = space.plan_mix()
     corners = [m for m in space.corner_mixes() if m != plan]
-    per_yuan = {}
-    for mix, obj in zip(corners, ev.objectives(corners, scale)):
-        above = np.array(mix.budgets) - space.lower
-        (funded,) = np.nonzero(above > 0)
-        if len(funded) == 1 and obj["gain"] > 0:
-            per_yuan[int(funded[0])] = obj["gain"] / float(above[funded[0]])
-    order = sorted(per_yuan, key=lambda i: (-per_yuan[i], i))
-    return [plan, *corners, *space.ranked_mixes(order)]
+    return [plan, *corners, *greedy_path(space, corners, ev.objectives(corners, scale))]
 
 
 def bench_design(budget: str, futures_seed: int, replications: int, candidates: int,

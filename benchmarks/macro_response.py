@@ -85,10 +85,11 @@ def flat_decade(params, scale: float, seed: int) -> list[dict]:
         for _ in range(12):
             model.step()
         last = model.monthly().iloc[-12:]
+        share, young = inactive(), working_age_inactive()
         rows.append({"year": 2021 + year, "desired_employment_ratio": desired() / d0,
-                     "inactive_share": inactive(), "inactive_share_ratio": inactive() / s0,
-                     "working_age_inactive_share": working_age_inactive(),
-                     "working_age_inactive_ratio": working_age_inactive() / y0,
+                     "inactive_share": share, "inactive_share_ratio": share / s0,
+                     "working_age_inactive_share": young,
+                     "working_age_inactive_ratio": young / y0,
                      "rate_mean": float(last["surveyed_unemployment_rate"].mean()),
                      "new_urban_jobs": float(last["new_urban_jobs"].sum())})
     return rows

@@ -123,8 +123,7 @@ def make_spec(cfg: LoadedConfig, moments: list[Moment], persons_per_agent: float
                       months=tuple(m.months), plus=tuple(t.plus or ()),
                       minus=tuple(t.minus or ()), month=t.month or 0,
                       through_month=t.through_month or 0,
-                      column=STOCK_COLUMNS.get(t.indicator or "", "") if t.kind ==
-                      "employment_stock" else "")
+                      column=STOCK_COLUMNS.get(t.indicator or "", ""))
         if t.kind == "rural_transfer_stock_increase":
             e = _with_stock(e, _period_end(start, t.from_period), _period_end(start, t.to_period),
                             _span(t.from_period, t.to_period))

@@ -628,7 +628,7 @@ def run(args: argparse.Namespace) -> int:
     if args.csv is not None and Path(args.csv).exists():
         raise OutputError(f"{args.csv}: --csv exists already; jobsim writes the table only to a "
                           "new file")
-    parameters = getattr(args, "parameters", None)
+    parameters = args.parameters
     raw = measure_effects(replications=args.replications,
                           persons_per_agent=args.persons_per_agent, seed=args.seed,
                           parameters=parameters)

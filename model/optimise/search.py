@@ -35,7 +35,7 @@ from jobsim.optimise.space import Mix, Space
 from jobsim.store import ResultStore, Unusable
 
 __all__ = ["EvalStore", "MixEvaluator", "nsga2_search", "random_search", "mix_table",
-           "RANDOM_DRAWS", "ALGORITHMS", "ALGORITHM_NAMES", "search"]
+           "RANDOM_DRAWS", "ALGORITHMS", "ALGORITHM_NAMES", "search", "greedy_path"]
 
 
 class EvalStore:
@@ -215,9 +215,9 @@ def _decoded_duplicates(space: Space, evaluated: set[tuple[float, ...]]):
     return DecodedDuplicates()
 
 
-#: The algorithms :func:`nsga2_search` can run (pymoo 0.6), by their ``[search]`` name.
-ALGORITHMS = ("nsga2", "sms-emoa")
+#: The algorithms :func:`nsga2_search` can run (pymoo 0.6): ``[search]`` name -> label.
 ALGORITHM_NAMES = {"nsga2": "NSGA-II", "sms-emoa": "SMS-EMOA"}
+ALGORITHMS = tuple(ALGORITHM_NAMES)
 
 
 def nsga2_search(evaluator: MixEvaluator, *, evaluations: int, population: int, seed: int,
@@ -239,6 +239,7 @@ def nsga2_search(evaluator: MixEvaluator, *, evaluations: int, population: int, 
     """
     from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.algorithms.moo.sms import SMSEMOA
+    from pymoo.core.population import Population
     from pymoo.problems.static import StaticProblem
 
     if algorithm not in ALGORITHMS:
@@ -252,8 +253,6 @@ def nsga2_search(evaluator: MixEvaluator, *, evaluations: int, population: int, 
     method = cls(pop_size=size, n_offsprings=min(offspring or size, size), sampling=sampling,
                  eliminate_duplicates=_decoded_duplicates(space, evaluated))
     method.setup(problem, termination=("n_eval", evaluations), seed=seed, verbose=False)
-    from pymoo.core.population import Population
-
     seen: list[Mix] = []
     generation = 0
     follow: list[np.ndarray] = []  # encoded points of the `then` generation
@@ -307,21 +306,30 @@ def search(evaluator: MixEvaluator, settings: Search, *, evaluations: int, seed:
         first += [m for m in space.corner_mixes() if m not in first]
 
     def ranked(mixes: list[Mix], objs: list[dict[str, float]]) -> list[Mix]:
-        """The greedy path, instruments ranked by the gain per yuan each buys alone."""
-        per_yuan: dict[int, float] = {}
-        for mix, obj in zip(mixes, objs):
-            above = np.array(mix.budgets) - space.lower
-            (funded,) = np.nonzero(above > 0)
-            if len(funded) == 1 and mix.starts == first[0].starts and obj["gain"] > 0:
-                per_yuan[int(funded[0])] = obj["gain"] / float(above[funded[0]])
-        order = sorted(per_yuan, key=lambda i: (-per_yuan[i], i))
-        return space.ranked_mixes(order)
+        return greedy_path(space, mixes, objs)
 
     return nsga2_search(evaluator, evaluations=evaluations, population=settings.population,
                         seed=seed, scale=scale, first=first, offspring=settings.offspring,
                         algorithm=settings.algorithm,
                         then=ranked if settings.corner_mixes and settings.ranked_mixes else None,
                         log=log)
+
+
+def greedy_path(space: Space, mixes: list[Mix], objs: list[dict[str, float]]) -> list[Mix]:
+    """The greedy path (:meth:`Space.ranked_mixes`), instruments ranked by gain per yuan.
+
+    The gain per yuan of an instrument is read off a mix of ``mixes`` that funds it alone
+    above the floors, at the plan's start months (the corner mixes); instruments that buy
+    nothing, or that no such mix funds, are left out.
+    """
+    starts = space.plan_mix().starts
+    per_yuan: dict[int, float] = {}
+    for mix, obj in zip(mixes, objs):
+        above = np.array(mix.budgets) - space.lower
+        (funded,) = np.nonzero(above > 0)
+        if len(funded) == 1 and mix.starts == starts and obj["gain"] > 0:
+            per_yuan[int(funded[0])] = obj["gain"] / float(above[funded[0]])
+    return space.ranked_mixes(sorted(per_yuan, key=lambda i: (-per_yuan[i], i)))
 
 
 #: How :func:`random_search` draws: uniform in the search's encoding, or in budget space.

@@ -193,7 +193,11 @@ class Space:
         """
         total = float(self.written.sum())
         scaled = self.written * (self.budget / total) if total > 0 else self.written * 0
-        return self.mix(self.repair(np.concatenate([scaled, self.start_written])))
+        return self._at_written_starts(scaled)
+
+    def _at_written_starts(self, budgets: np.ndarray) -> Mix:
+        """The mix of ``budgets`` (repaired) at the scenario's own start months."""
+        return self.mix(self.repair(np.concatenate([budgets, self.start_written])))
 
     def corner_mixes(self) -> list[Mix]:
         """Vertices of the feasible polytope that a planner would write, for the first generation.
@@ -225,7 +229,7 @@ class Space:
             rows.append(b)
         seen: set[Mix] = set()
         for b in rows:
-            mix = self.mix(self.repair(np.concatenate([b, self.start_written])))
+            mix = self._at_written_starts(b)
             if mix not in seen:
                 seen.add(mix)
                 out.append(mix)
@@ -251,7 +255,7 @@ class Space:
             b[i] += give
             left -= give
             if k >= 1:
-                out.append(self.mix(self.repair(np.concatenate([b, self.start_written]))))
+                out.append(self._at_written_starts(b))
         return out
 
 
