@@ -8,10 +8,16 @@ Not a timing benchmark: the figures issue 10's bars are measured on, in one plac
 - **Flat demand 2021-2030**: desired employment and the inactive share of people 16+ relative
   to the start (also the share below the statutory retirement age, which leaves out the
   retirees), the rate and the new urban jobs of each year (the bar: within 1% a year).
+- **First year**: new urban jobs of a flat 2021 run from the undated stocks and as the
+  continuation of the calibrated past (``jobsim.past``), against that past's 2018 and 2019.
+
+With ``--from-past`` the shocks and the flat decade continue the calibrated past too (the
+shipped 2021 scenarios do), instead of starting from the undated stocks.
 
 Usage::
 
     python benchmarks/macro_response.py [--parameters FILE] [--scale 2000] [--seed 1]
+        [--from-past]
 
 Writes ``out/bench/macro_response.json`` and prints the tables.
 """
@@ -28,17 +34,25 @@ from _common import machine, write_json
 DEPTHS = (1.0, 0.95, 0.90, 0.85)
 
 
-def shocks(params, scale: float, seed: int) -> dict:
-    """New urban jobs and the rate under three-month and year-long shocks of each depth."""
+def _model(params, scale: float, seed: int, months: int, from_past: bool, **kwargs):
+    """A 2021 model from the undated stocks, or continuing the calibrated past."""
     from jobsim.labour_market import LabourMarket
+    from jobsim.past import run_past
 
+    before = (run_past(params, persons_per_agent=scale, seed=seed, replicate=0,
+                       months_after=months) if from_past else None)
+    return LabourMarket(params=params, start="2021-01", months=months, persons_per_agent=scale,
+                        seed=seed, past=before, **kwargs)
+
+
+def shocks(params, scale: float, seed: int, from_past: bool = False) -> dict:
+    """New urban jobs and the rate under three-month and year-long shocks of each depth."""
     out: dict = {}
     for name, window in (("three_month", range(1, 4)), ("year_long", range(12))):
         rows = []
         for depth in DEPTHS:
             demand = [depth if m in window else 1.0 for m in range(12)]
-            df = LabourMarket(params=params, months=12, persons_per_agent=scale, seed=seed,
-                              demand_index=demand).run()
+            df = _model(params, scale, seed, 12, from_past, demand_index=demand).run()
             rows.append({"depth": depth,
                          "new_urban_jobs": float(df["new_urban_jobs_cum"].iloc[-1]),
                          "rate_mean": float(df["surveyed_unemployment_rate"].mean()),
@@ -52,13 +66,37 @@ def shocks(params, scale: float, seed: int) -> dict:
     return out
 
 
-def flat_decade(params, scale: float, seed: int) -> list[dict]:
+def first_year(params, scale: float, seed: int, replicates: int = 3) -> list[dict]:
+    """New urban jobs of a flat 2021: undated stocks, continued past, the past's 2018-2019."""
+    from jobsim.labour_market import LabourMarket
+    from jobsim.past import run_past
+
+    rows = []
+    for r in range(replicates):
+        before = run_past(params, persons_per_agent=scale, seed=seed, replicate=r,
+                          months_after=12)
+        past = before.monthly()
+        year = past["month"].str[:4]
+        fresh = LabourMarket(params=params, start="2021-01", months=12, persons_per_agent=scale,
+                             seed=seed, replicate=r).run()
+        cont = LabourMarket(params=params, start="2021-01", months=12, persons_per_agent=scale,
+                            seed=seed, replicate=r, past=before).run()
+        rows.append({"replicate": r,
+                     "past_2018": float(past.loc[year == "2018", "new_urban_jobs"].sum()),
+                     "past_2019": float(past.loc[year == "2019", "new_urban_jobs"].sum()),
+                     "past_2020": float(past.loc[year == "2020", "new_urban_jobs"].sum()),
+                     "fresh_2021": float(fresh["new_urban_jobs"].sum()),
+                     "continued_2021": float(cont["new_urban_jobs"].sum()),
+                     "fresh_rate_2021": float(fresh["surveyed_unemployment_rate"].mean()),
+                     "continued_rate_2021": float(cont["surveyed_unemployment_rate"].mean())})
+    return rows
+
+
+def flat_decade(params, scale: float, seed: int, from_past: bool = False) -> list[dict]:
     """Desired employment, the inactive share, the rate and new jobs, 2021-2030, flat demand."""
     from jobsim.agents import State
-    from jobsim.labour_market import LabourMarket
 
-    model = LabourMarket(params=params, start="2021-01", months=120, persons_per_agent=scale * 2,
-                         seed=seed)
+    model = _model(params, scale * 2, seed, 120, from_past)
     f, w = model.firms, model.workers
 
     def desired() -> float:
@@ -103,12 +141,17 @@ def main() -> None:
     ap.add_argument("--parameters", default=str(DEFAULT_PARAMETERS))
     ap.add_argument("--scale", type=float, default=2000.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--from-past", action="store_true",
+                    help="shocks and flat decade continue the calibrated past")
+    ap.add_argument("--first-year-scale", type=float, default=100.0)
     args = ap.parse_args()
     params = ParameterSet.load(args.parameters)
     t0 = time.perf_counter()
     result = {"parameters": args.parameters, "scale": args.scale, "seed": args.seed,
-              "shocks": shocks(params, args.scale, args.seed),
-              "flat_decade": flat_decade(params, args.scale, args.seed + 1),
+              "from_past": args.from_past,
+              "shocks": shocks(params, args.scale, args.seed, args.from_past),
+              "flat_decade": flat_decade(params, args.scale, args.seed + 1, args.from_past),
+              "first_year": first_year(params, args.first_year_scale, args.seed + 2),
               "seconds": time.perf_counter() - t0, "machine": machine()}
     write_json("macro_response.json", result)
     for name, block in result["shocks"].items():
@@ -126,6 +169,12 @@ def main() -> None:
               f"{100 * r['working_age_inactive_share']:.1f}%, "
               f"x{r['working_age_inactive_ratio']:.2f}), rate {r['rate_mean']:.2f}%, "
               f"new urban jobs {r['new_urban_jobs']:,.0f}")
+    print(f"first year, flat 2021 at {args.first_year_scale:g} persons per agent:")
+    for r in result["first_year"]:
+        print(f"  replicate {r['replicate']}: past 2018 {r['past_2018']:,.0f}, 2019 "
+              f"{r['past_2019']:,.0f}, 2020 {r['past_2020']:,.0f}; 2021 from the undated "
+              f"stocks {r['fresh_2021']:,.0f} (rate {r['fresh_rate_2021']:.2f}%), continuing "
+              f"the past {r['continued_2021']:,.0f} (rate {r['continued_rate_2021']:.2f}%)")
     print(json.dumps({"seconds": round(result["seconds"], 1)}))
 
 

@@ -161,6 +161,10 @@ class Firms:
         self.n_used += n
         return idx
 
+    def nbytes(self) -> int:
+        """Memory held by the arrays."""
+        return sum(getattr(self, f.name).nbytes for f in fields(self) if f.name != "n_used")
+
     def reserve(self, free: int) -> None:
         """Make room for at least ``free`` more firm agents (arrays grow, values kept)."""
         need = self.n_used + int(free)

@@ -41,6 +41,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+from jobsim import past
 from jobsim.labour_market import LabourMarket
 
 __all__ = ["PlanModel", "DemandPath", "REPORTERS", "scenario_file"]
@@ -171,11 +172,14 @@ class PlanModel(LabourMarket):
             path = [p * float(demand_factor) for p in path]
         run = s.loaded.spec.scenario
         self.scenario_name = run.name
+        scale = run.persons_per_agent if persons_per_agent is None else float(persons_per_agent)
+        seed = _resolve_seed(seed, rng)
+        before = (past.run_past(s.loaded.params, persons_per_agent=scale, seed=seed,
+                                replicate=replicate, months_after=run.months)
+                  if run.initial_state == "calibrated_past" else None)
         super().__init__(
             params=s.loaded.params, start=run.start, months=run.months,
-            persons_per_agent=run.persons_per_agent if persons_per_agent is None
-            else float(persons_per_agent),
-            demand_index=path, seed=_resolve_seed(seed, rng), replicate=replicate,
-            instruments=s.loaded.instruments)
+            persons_per_agent=scale, demand_index=path, seed=seed, replicate=replicate,
+            instruments=s.loaded.instruments, past=before)
         self.datacollector = mesa.DataCollector(
             model_reporters={"seed": lambda m: m.seed_value, **REPORTERS})

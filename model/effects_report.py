@@ -34,7 +34,7 @@ from jobsim.labour_market import LabourMarket
 from jobsim.params import ParameterSet
 from jobsim.policies.effects import LabourCostResponse, labour_cost_response
 from jobsim.results import atomic_write
-from jobsim.runner import TOTAL_EMPLOYMENT
+from jobsim.runner import TOTAL_EMPLOYMENT, build_model
 from jobsim.scenario import load_scenario
 
 __all__ = ["DEEP", "FLAT", "shock_path", "measure_effects", "summarise", "write_effects", "main"]
@@ -248,9 +248,9 @@ class Run:
 
 def _run(loaded, instruments: list, demand: list[float], seed: int, replicate: int,
          persons_per_agent: float) -> Run:
-    model = LabourMarket(params=loaded.params, start="2021-01", months=MONTHS,
-                         persons_per_agent=persons_per_agent, demand_index=demand, seed=seed,
-                         replicate=replicate, instruments=instruments)
+    model = build_model(loaded, seed=seed, persons_per_agent=persons_per_agent,
+                        replicate=replicate, instruments=instruments, demand=demand,
+                        months=MONTHS)
     readings: dict[str, dict[int, float]] = {k: {} for k in (
         "total", "urban", "rural", "firm_employed", "jobs", "desired")}
     states: dict[int, np.ndarray] = {}

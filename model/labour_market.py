@@ -26,6 +26,8 @@ Randomness: one seed, one stream per purpose (:mod:`jobsim.rng`).
 
 from __future__ import annotations
 
+import copy
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -68,6 +70,11 @@ class LabourMarket(mesa.Model):
         The scenario's levers (see :func:`jobsim.scenario.load_scenario`).
     evaluate_instruments : bool
         Hold out a random control group at each admission (tests of effect sizes).
+    past : LabourMarket, optional
+        A model whose run this one continues (:func:`jobsim.past.run_past`): its population,
+        firms, recall ties, streams and hiring-climate reference are copied, and the month
+        counter of the draws carries on, so ``start`` is the month after its last. Without it
+        the population is built from the data.
     """
 
     def __init__(
@@ -82,6 +89,7 @@ class LabourMarket(mesa.Model):
         stripped: bool = False,
         instruments: list | None = None,
         evaluate_instruments: bool = False,
+        past: LabourMarket | None = None,
     ) -> None:
         super().__init__(seed=seed)
         if months < 1:
@@ -99,20 +107,24 @@ class LabourMarket(mesa.Model):
         self.seed_value = int(seed)
         self.replicate = int(replicate)
         self.stripped = stripped
-        self.streams = streams(self.seed_value, self.replicate)
         self.draws = Draws(self.seed_value, self.replicate)
-        self.workers, self.firms, self.demography = build_population(
-            self.params, self.persons_per_agent, months, self.streams[Stream.POPULATION]
-        )
-        self.ledger = Ledger(self.workers)
-        # Tightness of the initial population, the reference of the hiring climate.
-        searchers = self.ledger.members(State.UNEMPLOYED).size
-        self.theta_ref = (float(self.firms.vacancies(1.0).sum()) / searchers
-                          if searchers else 0.0)
         self._stocks: np.ndarray | None = None  # last month's closing stocks open the next
         self.effects = Effects()
-        self.recall = RecallTies()  # temporary layoffs, carried across months
-        self.finding_rate = float(self.params["flows.job_finding_rate"])
+        if past is not None:
+            self._continue(past)
+        else:
+            self.t_offset = 0  # months of the run before this model's first
+            self.streams = streams(self.seed_value, self.replicate)
+            self.workers, self.firms, self.demography = build_population(
+                self.params, self.persons_per_agent, months, self.streams[Stream.POPULATION]
+            )
+            self.ledger = Ledger(self.workers)
+            # Tightness of the initial population, the reference of the hiring climate.
+            searchers = self.ledger.members(State.UNEMPLOYED).size
+            self.theta_ref = (float(self.firms.vacancies(1.0).sum()) / searchers
+                              if searchers else 0.0)
+            self.recall = RecallTies()  # temporary layoffs, carried across months
+            self.finding_rate = float(self.params["flows.job_finding_rate"])
         self.instruments = [
             cls(settings=settings, calendar=self.calendar, persons_per_agent=self.persons_per_agent,
                 params=self.params, seed=self.seed_value, replicate=self.replicate,
@@ -131,6 +143,23 @@ class LabourMarket(mesa.Model):
             "new_urban_jobs_cum": lambda m: m.rows[-1]["new_urban_jobs_cum"],
         })
 
+    def _continue(self, past: LabourMarket) -> None:
+        """Take over the state ``past`` has reached (copied: ``past`` may be continued again)."""
+        if past.seed_value != self.seed_value or past.replicate != self.replicate:
+            raise ValueError("a continued run keeps its seed and replicate")
+        if past.persons_per_agent != self.persons_per_agent:
+            raise ValueError("a continued run keeps its scale (persons_per_agent)")
+        after = past.calendar[past.month_index - 1] + 1
+        if self.calendar[0] != after:
+            raise ValueError(f"a run continuing one that ended {after - 1} starts {after}, "
+                             f"not {self.calendar[0]}")
+        (self.workers, self.firms, self.demography, self.recall, self.streams) = copy.deepcopy(
+            (past.workers, past.firms, past.demography, past.recall, past.streams))
+        self.t_offset = past.t_offset + past.month_index
+        self.ledger = Ledger(self.workers)
+        self.theta_ref = past.theta_ref
+        self.finding_rate = past.finding_rate
+
     @property
     def month_index(self) -> int:
         """Months already simulated."""
@@ -145,7 +174,8 @@ class LabourMarket(mesa.Model):
         period = self.calendar[t]
         ctx = MonthContext(
             workers=self.workers, firms=self.firms, ledger=self.ledger, params=self.params,
-            demography=self.demography, rng=self.streams, draws=self.draws, t=t,
+            demography=self.demography, rng=self.streams, draws=self.draws,
+            t=self.t_offset + t,
             calendar_month=period.month,
             demand_index=float(self.demand[t]), stripped=self.stripped,
             effects=self.effects, finding_rate=self.finding_rate, theta_ref=self.theta_ref,

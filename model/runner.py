@@ -11,13 +11,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from jobsim import data
+from jobsim import data, past
 from jobsim.agents import URBAN_EMPLOYMENT, State
 from jobsim.labour_market import LabourMarket
 from jobsim.results import Results, git_commit, judge_targets, package_version
 from jobsim.scenario import LoadedScenario, check_scale
 
-__all__ = ["run_scenario", "simulate", "attribution_table", "ATTRIBUTION_COLUMNS",
+__all__ = ["run_scenario", "simulate", "build_model", "attribution_table", "ATTRIBUTION_COLUMNS",
            "gross_and_net", "TOTAL_EMPLOYMENT"]
 
 ATTRIBUTION_COLUMNS = ["instrument", "spending_yuan", "participants",
@@ -32,16 +32,37 @@ ATTRIBUTION_COLUMNS = ["instrument", "spending_yuan", "participants",
 TOTAL_EMPLOYMENT = (*URBAN_EMPLOYMENT, State.RURAL_WORK)
 
 
+def build_model(loaded: LoadedScenario, *, seed: int, persons_per_agent: float,
+                replicate: int = 0, instruments: list | None = None,
+                demand: list[float] | None = None, months: int | None = None,
+                evaluate_instruments: bool = False) -> LabourMarket:
+    """The model of a scenario, before its first month.
+
+    ``instruments`` replaces the scenario's list, ``demand`` its demand path and ``months`` its
+    horizon. With ``initial_state = "calibrated_past"`` the model continues the calibrated
+    past run of this seed, replicate and scale (:mod:`jobsim.past`).
+    """
+    run = loaded.spec.scenario
+    months = run.months if months is None else int(months)
+    before = None
+    if run.initial_state == "calibrated_past":
+        before = past.run_past(loaded.params, persons_per_agent=persons_per_agent, seed=seed,
+                               replicate=replicate, months_after=months)
+    return LabourMarket(
+        params=loaded.params, start=run.start, months=months,
+        persons_per_agent=persons_per_agent,
+        demand_index=loaded.demand_path() if demand is None else demand, seed=seed,
+        replicate=replicate,
+        instruments=loaded.instruments if instruments is None else instruments,
+        evaluate_instruments=evaluate_instruments, past=before,
+    )
+
+
 def simulate(loaded: LoadedScenario, *, seed: int, persons_per_agent: float, replicate: int = 0,
              instruments: list | None = None) -> LabourMarket:
     """Build and run the model of a scenario; ``instruments`` replaces the scenario's list."""
-    run = loaded.spec.scenario
-    model = LabourMarket(
-        params=loaded.params, start=run.start, months=run.months,
-        persons_per_agent=persons_per_agent, demand_index=loaded.demand_path(), seed=seed,
-        replicate=replicate,
-        instruments=loaded.instruments if instruments is None else instruments,
-    )
+    model = build_model(loaded, seed=seed, persons_per_agent=persons_per_agent,
+                        replicate=replicate, instruments=instruments)
     model.run()
     return model
 

@@ -43,6 +43,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import pandas as pd
 import tomli_w
+from jobsim import past
 from jobsim.errors import UserError
 from jobsim.params import DEFAULT_PARAMETERS, ParameterError, ParameterSet, plain_message
 from jobsim.policies import GROUP_NAMES, INSTRUMENT_DEFAULTS, KINDS, InstrumentSettings
@@ -85,6 +86,9 @@ class RunSettings(BaseModel):
     parameters: str = "default"
     persons_per_agent: float = Field(default=100.0, ge=1)
     seed: int = Field(default=0, ge=0)
+    # Where the run's stocks come from: built from the data (undated), or the state the
+    # calibrated past run reaches in December 2020 (jobsim.past; 2021-01 starts only).
+    initial_state: Literal["data", "calibrated_past"] = "data"
 
 
 class Macro(BaseModel):
@@ -458,6 +462,11 @@ def _build(raw: dict[str, Any], *, label: str, lines: TomlLines | None, folder: 
         check_scale(spec.scenario.persons_per_agent, params, "")
     except ScenarioError as exc:
         errors.add(("scenario", "persons_per_agent"), str(exc).lstrip(": "))
+    if spec.scenario.initial_state == "calibrated_past" and spec.scenario.start != (
+            past.FIRST_MONTH_AFTER):
+        errors.add(("scenario", "initial_state"), f"'calibrated_past' continues the past run "
+                   f"that ends {past.PAST_END}, so the scenario must start "
+                   f"{past.FIRST_MONTH_AFTER}, not {spec.scenario.start}")
     defaults = ParameterSet.load(INSTRUMENT_DEFAULTS)
     calendar = [str(p) for p in _calendar(spec)]
     for kind, ins in spec.instruments.items():

@@ -28,6 +28,11 @@ CASES = {
     "wrong_length": (GOOD.replace("demand_index = 1.0", "demand_index = [1.0, 1.0]"),
                      "macro.demand_index", None),
     "not_toml": ("[scenario\nname = 1", "not valid TOML", None),
+    "past_then_a_gap": (GOOD.replace('start = "2021-01"', 'start = "2021-03"'),
+                        "scenario.initial_state", "initial_state ="),
+    "unknown_initial_state": (GOOD.replace('initial_state = "calibrated_past"',
+                                           'initial_state = "yesterday"'),
+                              "scenario.initial_state", "initial_state ="),
 }
 
 
