@@ -91,6 +91,11 @@ def cut_labour_cost(ctx: MonthContext, inst: Instrument, idx: np.ndarray,
     """
     if idx.size == 0:
         return
+    if not np.all(np.isfinite(relative) & (np.asarray(relative) > 0)):
+        # A cut of the whole labour cost has no finite response on a constant elasticity:
+        # desired employment would be infinite (and its integer cast garbage).
+        raise ValueError(f"{inst.kind}: relative labour cost must be positive and finite, got "
+                         f"min {np.min(relative)!r}")
     r = inst.cost_response
     scale_firms(ctx, "labour_cost", idx, relative)
     ctx.effects.cost_elasticity = r.desired_elasticity

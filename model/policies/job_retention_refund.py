@@ -69,8 +69,11 @@ class JobRetentionRefund(Instrument):
         # The refund is a share of the premiums a firm paid, so it is proportional to its
         # payroll: the same cut per covered worker in every firm (the national spending per
         # firm sets the total, not each firm's share of it).
-        per_worker_month = self.spent / max(self.covered_workers * self.persons_per_agent,
-                                            1.0) / COVER_MONTHS
+        # Firms without staff paid no premiums: with no covered worker at all (a budget that
+        # covers a few empty firms, as a search can ask for at a coarse scale) the refund
+        # lowers no labour cost, instead of a cut of the whole labour cost (infinite demand).
+        per_worker_month = (self.spent / (self.covered_workers * self.persons_per_agent)
+                            / COVER_MONTHS if self.covered_workers else 0.0)
         cut = min(per_worker_month / float(v["labour_cost_per_worker_month_yuan"]), 1.0)
         self.relative_cost = np.full(self.firms.size, 1.0 - cut)
         small = f.size_class[self.firms] <= SizeClass.SMALL

@@ -224,3 +224,31 @@ def test_labour_cost_response_is_the_matching_steady_state():
             e1 = employed(t0 * cut ** rw.desired_elasticity, cut ** rw.layoff_elasticity)
             assert abs(np.log(e1 / e0) / np.log(cut) - rw.employment_elasticity) < (
                 0.03 * abs(rw.employment_elasticity)), (path, w)
+
+
+def test_a_refund_that_covers_only_empty_firms_cuts_no_labour_cost():
+    # A search at a coarse scale asks for refund budgets that cover a firm agent or two,
+    # which can be firms without staff. Their refund may not become a cut of the whole labour
+    # cost: that was an infinite desired employment, cast to garbage (optimise, session 7).
+    import warnings
+
+    from jobsim.runner import build_model
+
+    plan = load_scenario("scenarios/plan_2021.toml")
+    tiny = dict.fromkeys(plan.spec.instruments, 0.0)
+    tiny["job_retention_refund"] = 6e6  # one firm agent at 1000 persons per agent
+    from jobsim.api import Scenario
+
+    loaded = Scenario.from_toml("scenarios/plan_2021.toml").with_budgets(**tiny)._loaded
+    empty = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        for replicate in range(20):
+            model = build_model(loaded, seed=20210322, persons_per_agent=1000.0,
+                                replicate=replicate)
+            refund = next(i for i in model.instruments if i.kind == "job_retention_refund")
+            model.step()
+            assert refund.admitted == 1
+            assert np.all((refund.relative_cost > 0) & (refund.relative_cost <= 1))
+            empty += refund.covered_workers == 0
+    assert empty >= 1  # the case arises in these 20 runs
