@@ -41,8 +41,8 @@ from typing import Any
 
 import mesa
 import numpy as np
-from jobsim import past
 from jobsim.labour_market import LabourMarket
+from jobsim.runner import past_of
 
 __all__ = ["PlanModel", "DemandPath", "REPORTERS", "scenario_file"]
 
@@ -174,12 +174,11 @@ class PlanModel(LabourMarket):
         self.scenario_name = run.name
         scale = run.persons_per_agent if persons_per_agent is None else float(persons_per_agent)
         seed = _resolve_seed(seed, rng)
-        before = (past.run_past(s.loaded.params, persons_per_agent=scale, seed=seed,
-                                replicate=replicate, months_after=run.months)
-                  if run.initial_state == "calibrated_past" else None)
         super().__init__(
             params=s.loaded.params, start=run.start, months=run.months,
             persons_per_agent=scale, demand_index=path, seed=seed, replicate=replicate,
-            instruments=s.loaded.instruments, past=before)
+            instruments=s.loaded.instruments,
+            past=past_of(s.loaded, seed=seed, persons_per_agent=scale, replicate=replicate,
+                         months=run.months))
         self.datacollector = mesa.DataCollector(
             model_reporters={"seed": lambda m: m.seed_value, **REPORTERS})

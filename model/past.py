@@ -5,8 +5,8 @@ reference demand (2013) that let the undated initial stocks settle, then 2014-01
 labour-demand index of the observed real GDP growth path (2020 by quarter), with the register
 opened at Hunan's 2014-12 registered rate. A 2021 scenario that starts from the undated stocks
 instead runs the model's first year, whose transient the calibration never saw: at the fitted
-set, flat demand gives 680k new urban jobs in such a first year against about 826k as the
-ninth year of the fitted run (``benchmarks/macro_response.py``, ``docs/calibration.md``).
+set, flat demand gives 680k-685k new urban jobs in such a first year against 832k-837k as
+the ninth year of the fitted run (``benchmarks/macro_response.py``, ``docs/calibration.md``).
 A scenario with ``initial_state = "calibrated_past"`` therefore continues that run: it opens
 2021 from the stocks the fitted run reaches in December 2020 (each replicate its own past,
 under the scenario's seed), which is what a planner knew in March 2021.
@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
+import pandas as pd
 from jobsim import data, macro
 from jobsim.params import ParameterSet
 
@@ -29,12 +30,19 @@ if TYPE_CHECKING:
 __all__ = ["PAST_START", "PAST_END", "SETTLE_MONTHS", "OBSERVED_START", "PAST_MONTHS",
            "FIRST_MONTH_AFTER", "past_demand", "past_parameters", "run_past"]
 
-PAST_START = "2013-01"  # the settling year starts here
-SETTLE_MONTHS = 12  # at reference demand (calibration/hunan.toml: spin_up_months)
+PAST_START = "2013-01"  # the settling year, at reference demand, starts here
 OBSERVED_START = "2014-01"  # the observed growth path from here (simulation.start)
 PAST_END = "2020-12"  # simulation.end
-PAST_MONTHS = 96
-FIRST_MONTH_AFTER = "2021-01"  # the only start a continuing scenario may have
+
+
+def _months(first: str, last: str) -> int:
+    return (pd.Period(last, freq="M") - pd.Period(first, freq="M")).n + 1
+
+
+SETTLE_MONTHS = _months(PAST_START, OBSERVED_START) - 1  # simulation.spin_up_months
+PAST_MONTHS = _months(PAST_START, PAST_END)
+#: The only start a continuing scenario may have.
+FIRST_MONTH_AFTER = str(pd.Period(PAST_END, freq="M") + 1)
 #: The register opens at the observation nearest the start (simulation.fixed).
 OPENING_REGISTER = ("registered_unemployment_rate", "2014-12")
 ELASTICITY = "labour_demand.output_elasticity"

@@ -17,7 +17,8 @@ from jobsim.labour_market import LabourMarket
 from jobsim.results import Results, git_commit, judge_targets, package_version
 from jobsim.scenario import LoadedScenario, check_scale
 
-__all__ = ["run_scenario", "simulate", "build_model", "attribution_table", "ATTRIBUTION_COLUMNS",
+__all__ = ["run_scenario", "simulate", "build_model", "past_of", "attribution_table",
+           "ATTRIBUTION_COLUMNS",
            "gross_and_net", "TOTAL_EMPLOYMENT"]
 
 ATTRIBUTION_COLUMNS = ["instrument", "spending_yuan", "participants",
@@ -32,10 +33,18 @@ ATTRIBUTION_COLUMNS = ["instrument", "spending_yuan", "participants",
 TOTAL_EMPLOYMENT = (*URBAN_EMPLOYMENT, State.RURAL_WORK)
 
 
+def past_of(loaded: LoadedScenario, *, seed: int, persons_per_agent: float, replicate: int,
+            months: int) -> LabourMarket | None:
+    """The run a scenario's model continues: the calibrated past, or None (built from data)."""
+    if loaded.spec.scenario.initial_state != "calibrated_past":
+        return None
+    return past.run_past(loaded.params, persons_per_agent=persons_per_agent, seed=seed,
+                         replicate=replicate, months_after=months)
+
+
 def build_model(loaded: LoadedScenario, *, seed: int, persons_per_agent: float,
                 replicate: int = 0, instruments: list | None = None,
-                demand: list[float] | None = None, months: int | None = None,
-                evaluate_instruments: bool = False) -> LabourMarket:
+                demand: list[float] | None = None, months: int | None = None) -> LabourMarket:
     """The model of a scenario, before its first month.
 
     ``instruments`` replaces the scenario's list, ``demand`` its demand path and ``months`` its
@@ -44,17 +53,14 @@ def build_model(loaded: LoadedScenario, *, seed: int, persons_per_agent: float,
     """
     run = loaded.spec.scenario
     months = run.months if months is None else int(months)
-    before = None
-    if run.initial_state == "calibrated_past":
-        before = past.run_past(loaded.params, persons_per_agent=persons_per_agent, seed=seed,
-                               replicate=replicate, months_after=months)
     return LabourMarket(
         params=loaded.params, start=run.start, months=months,
         persons_per_agent=persons_per_agent,
         demand_index=loaded.demand_path() if demand is None else demand, seed=seed,
         replicate=replicate,
         instruments=loaded.instruments if instruments is None else instruments,
-        evaluate_instruments=evaluate_instruments, past=before,
+        past=past_of(loaded, seed=seed, persons_per_agent=persons_per_agent,
+                     replicate=replicate, months=months),
     )
 
 

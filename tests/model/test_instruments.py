@@ -232,14 +232,13 @@ def test_a_refund_that_covers_only_empty_firms_cuts_no_labour_cost():
     # cost: that was an infinite desired employment, cast to garbage (optimise, session 7).
     import warnings
 
+    from jobsim.api import Scenario
     from jobsim.runner import build_model
 
-    plan = load_scenario("scenarios/plan_2021.toml")
-    tiny = dict.fromkeys(plan.spec.instruments, 0.0)
+    plan = Scenario.from_toml("scenarios/plan_2021.toml")
+    tiny = dict.fromkeys(plan.budgets, 0.0)
     tiny["job_retention_refund"] = 6e6  # one firm agent at 1000 persons per agent
-    from jobsim.api import Scenario
-
-    loaded = Scenario.from_toml("scenarios/plan_2021.toml").with_budgets(**tiny)._loaded
+    loaded = plan.with_budgets(**tiny).loaded
     empty = 0
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
