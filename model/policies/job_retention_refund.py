@@ -1,9 +1,10 @@
 """Job-retention refund of unemployment-insurance premiums 稳岗返还.
 
 Paid without application to eligible firms; the model has no firm's past layoff rate, so every
-live firm is eligible at the start and firms are covered in random order (a share ``take_up``
-of them, while the budget lasts) at ``spending_per_firm_yuan`` per real firm (national 2021
-totals). The refund acts for 12 months through two channels:
+live firm with staff (it paid premiums) is eligible at the start, and firms are covered in
+random order (a share ``take_up`` of them, while the budget lasts) at
+``spending_per_firm_yuan`` per real firm (national 2021 totals).
+The refund acts for 12 months through two channels:
 
 - **labour cost**: the refund per covered worker (spending over covered workers: the refund is
   a share of premiums, proportional to payroll), spread over the year, lowers the covered
@@ -52,7 +53,8 @@ class JobRetentionRefund(Instrument):
     def _cover(self, ctx: MonthContext, t: int) -> None:
         f = ctx.firms
         v = self.settings.values
-        alive = np.flatnonzero(f.alive)
+        # The refund returns premiums paid: a firm without staff paid none and is not eligible.
+        alive = np.flatnonzero(f.alive & (f.employment > 0))
         alive = alive[self.uniform(5, t, alive) < self.settings.take_up]
         alive = self.draws.order(self.purpose(3), t, alive)
         per_agent = float(v["spending_per_firm_yuan"]) * self.persons_per_agent
@@ -69,9 +71,8 @@ class JobRetentionRefund(Instrument):
         # The refund is a share of the premiums a firm paid, so it is proportional to its
         # payroll: the same cut per covered worker in every firm (the national spending per
         # firm sets the total, not each firm's share of it).
-        # Firms without staff paid no premiums: with no covered worker at all (a budget that
-        # covers a few empty firms, as a search can ask for at a coarse scale) the refund
-        # lowers no labour cost, instead of a cut of the whole labour cost (infinite demand).
+        # A budget too small for one firm agent covers no worker: no labour-cost cut (never a
+        # cut of the whole labour cost, which is an infinite desired employment).
         per_worker_month = (self.spent / (self.covered_workers * self.persons_per_agent)
                             / COVER_MONTHS if self.covered_workers else 0.0)
         cut = min(per_worker_month / float(v["labour_cost_per_worker_month_yuan"]), 1.0)
