@@ -23,6 +23,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from jobsim.scenario import ScenarioError
@@ -155,7 +156,11 @@ class LocalExecutor(Executor):
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
                     item = pending.pop(fut)
-                    yield item, fut.result()
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        raise ExecutorError(_broken_pool_message()) from None
+                    yield item, result
         finally:
             for fut in pending:
                 fut.cancel()
@@ -165,6 +170,20 @@ class LocalExecutor(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _broken_pool_message() -> str:
+    """Why local workers die at start, most often, and what to do."""
+    main = sys.modules.get("__main__")
+    script = getattr(main, "__file__", None)
+    if script and os.path.basename(script) in ("jobsim", "__main__.py"):
+        script = None  # the command line guards its entry point
+    hint = (f" Python starts each worker by importing the main script ({script}), so a "
+            "script that runs a comparison at import time starts it again in every worker, "
+            "which multiprocessing refuses: put the call under "
+            "`if __name__ == \"__main__\":`, or use executor=1." if script else "")
+    return ("a local worker process ended abruptly (killed, out of memory, or failed to "
+            f"start).{hint}")
 
 
 class DaskExecutor(Executor):

@@ -57,3 +57,26 @@ def test_out_folder_that_is_not_ours_is_refused(tmp_path, capsys):
                  "--persons-per-agent", str(TINY), "--out", str(out)])
     assert code == 2 and "not a jobsim output folder" in capsys.readouterr().err
     assert (out / "thesis.tex").read_text(encoding="utf-8") == "keep me"
+
+
+def test_unguarded_script_with_workers_gets_the_guard_hint(tmp_path):
+    # Workers start by importing the main script; one that compares at import time starts the
+    # comparison again in each worker, and the pool breaks. The user gets why and the fix,
+    # not concurrent.futures' BrokenProcessPool.
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    out = tmp_path / "out"
+    script.write_text(
+        "from jobsim import api\n"
+        f"api.compare([{str(SCENARIOS[0])!r}], replications=2, executor=2, "
+        f"persons_per_agent={TINY}, out={str(out)!r})\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path)
+    assert run.returncode != 0
+    last = run.stderr.strip().splitlines()
+    assert any(line.startswith("jobsim.executors.ExecutorError") and "__main__" in line
+               and "unguarded.py" in line for line in last)
+    assert "BrokenProcessPool" not in run.stderr.split("ExecutorError")[-1]
+    assert not out.exists()
