@@ -43,7 +43,8 @@ class BaseRates:
         """Base hazards from the parameter set.
 
         Base hazards from the parameter set; ``lf_entry`` is the model's labour-force entry
-        hazard, solved at initialisation so that entry balances exit (model/population.py).
+        hazard (``flows.lf_entry_rate``, an assumption: entry does not balance exit, see
+        docs/calibration.md), as the model passes it.
         """
         # The matching rate at the initial (stationary) tightness, where matches replace the
         # separations of firm employment: A * theta0^(1 - alpha) = s * E / U
