@@ -110,7 +110,9 @@ def test_every_search_point_decodes_to_a_feasible_mix_spending_its_fraction(budg
     # instrument is full.
     funded = np.where(z[:, :n].sum(axis=1, keepdims=True) > 0, z[:, :n] > 0, True)
     room_funded = ((space.upper - space.lower) * funded).sum(axis=1)
-    assert np.all(above <= target + 1e-6)
+    # Within float precision: totals near 3e10 yuan carry rounding of about 1e-4 yuan
+    # (hypothesis found budget 30,918,432,000, seed 3517: 0.00014 yuan over), far below a yuan.
+    assert np.all(above <= target * (1 + 1e-12) + 1e-6)
     assert np.all((above >= target - n - 1e-6 * target) | (above >= room_funded - n))
     # A zero share funds nothing above the floor (when another share is positive).
     rows = np.nonzero((z[:, :n] == 0).any(axis=1) & (z[:, :n] > 0).any(axis=1))[0]
