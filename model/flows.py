@@ -413,12 +413,15 @@ def demand_layoffs(ctx: MonthContext) -> None:
     # Labour hoarding: a firm lays off this share of its excess a month and keeps the rest
     # (no vacancies while it has excess, so its own separations shrink it too).
     share = 1.0 if ctx.stripped else float(ctx.params["labour_demand.excess_shed_share"])
-    if share < 1.0 and excess.any():
-        excess = rounded_part(excess, share, f.offset).astype(np.int64)
     fx = ctx.effects
-    if fx is not None and fx.demand_layoff_multiplier is not None and excess.any():
-        mult = fx.demand_layoff_multiplier[: f.capacity]
-        excess = rounded_part(excess, mult, f.offset).astype(np.int64)
+    held = fx is not None and fx.demand_layoff_multiplier is not None
+    if (share < 1.0 or held) and excess.any():
+        # One rounding of the product: rounding the shed share first and the multiplier
+        # after, with the same offset, keeps every one-agent layoff (the firms whose first
+        # rounding went up have offsets high enough to round up again), so a hold of less
+        # than one agent per firm held nothing.
+        part = share * fx.demand_layoff_multiplier[: f.capacity] if held else share
+        excess = rounded_part(excess, part, f.offset).astype(np.int64)
     if excess.any():
         _shed(ctx, excess, Purpose.DEMAND_LAYOFF_ORDER, Flow.DEMAND_LAYOFF)
 

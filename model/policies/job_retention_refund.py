@@ -108,13 +108,13 @@ class JobRetentionRefund(Instrument):
         shed = excess - held
         mult = np.where(excess > 0, shed / np.maximum(excess, 1e-12), 1.0)
         # The rule counts the layoffs the firm makes, as flows.demand_layoffs makes them: a
-        # share labour_demand.excess_shed_share of the excess a month (labour hoarding),
-        # rounded with the firm's fixed offset, then the refund's multiplier on that. Counting
+        # share labour_demand.excess_shed_share of the excess a month (labour hoarding), times
+        # the refund's multiplier, rounded once with the firm's fixed offset. Counting
         # the whole excess again each month it lasts would end the hold within months.
         share = 1.0 if ctx.stripped else float(ctx.params["labour_demand.excess_shed_share"])
         offset = f.offset[self.firms]
         without = rounded_part(excess, share, offset)
-        with_hold = rounded_part(without, mult, offset)
+        with_hold = rounded_part(excess, share * mult, offset)
         eligible = self.laid_off + with_hold <= self.allowance
         hold = eligible & live & (held > 0)
         scale_firms(ctx, "demand_layoff_multiplier", self.firms[hold], mult[hold])
