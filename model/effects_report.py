@@ -73,6 +73,10 @@ SENSITIVITY = [
      [-0.1, -0.6]),
     ("common.labour_cost_separation_share", ["social_insurance_fee_cut", "job_retention_refund"],
      [0.0, 1.0]),
+    # The plan's refund budget covers a share of the firms; with every firm that has staff
+    # covered, the shock-to-flat ratio shows whether coverage limits the refund's downturn
+    # effect or the demand layoffs the shock causes do.
+    ("job_retention_refund.budget_yuan", ["job_retention_refund"], [1e12]),
     ("job_retention_refund.demand_layoff_reduction", ["job_retention_refund"], [0.0, 0.45]),
     ("matching.search_net_to_gross", ["public_employment_services", "hiring_subsidy"],
      [0.2, 0.8]),
@@ -181,7 +185,11 @@ NOTES = [
     "2021 average, in job-years) and less of it is left at 12 months, as Giupponi & Landais "
     "find for short-time work. Its labour-cost channel, the same in normal times and in a "
     "downturn, is part of both effects, so the ratio of the two is below the ratio of the "
-    "layoffs held.",
+    "layoffs held. The plan's budget, at `job_retention_refund.spending_per_firm_yuan` a firm, "
+    "covers a share of the firms (the check above gives the workers covered); the sensitivity "
+    "table runs the refund with every firm that has staff covered (`budget_yuan` 1e12), so its "
+    "shock and flat rows show how much of the shortfall from the bar is coverage and how much "
+    "the few demand layoffs the shock causes.",
     "- **Displacement.** Search-side instruments (employment services, the search part of "
     "hiring subsidies and of training and internships) add matches at the net-to-gross share "
     "`matching.search_net_to_gross` (0.5 at the initial tightness, range 0.2-0.8, lower in "
@@ -312,7 +320,9 @@ def measure_effects(*, replications: int = 4, persons_per_agent: float = 500,
             continue
         mine = {k.split(".", 1)[1]: v for k, v in overrides.items()
                 if k.startswith((cls.kind + ".", "common."))}
-        pairs.append((cls, replace(s, first_month=0, last_month=11,
+        # ``kind.budget_yuan`` replaces the scenario's budget (not a setting).
+        budget = mine.pop("budget_yuan", s.budget_yuan)
+        pairs.append((cls, replace(s, first_month=0, last_month=11, budget_yuan=float(budget),
                                    values={**s.values, **mine})))
     rows = []
     for demand_name, demand in (("flat", FLAT), ("shock_2020", shock_path(parameters)),
@@ -537,6 +547,7 @@ def _bars(summary: pd.DataFrame, cost: LabourCostResponse | None = None) -> list
             f"(dlnE/dlnT {cost.desired_to_employment:.3f}): desired employment's elasticity "
             f"{cost.desired_elasticity:.2f}.")
     flat = _row(summary, "job_retention_refund", "flat")
+    covered = np.nan if flat is None else flat.get("out_workers_covered", np.nan)
     for name in ("shock_2020", "deep"):
         shock = _row(summary, "job_retention_refund", name)
         if flat is None or shock is None:
@@ -553,7 +564,9 @@ def _bars(summary: pd.DataFrame, cost: LabourCostResponse | None = None) -> list
                      f"{_fmt(flat.get('out_demand_layoffs_held', np.nan))} (flat); demand "
                      f"layoffs in 2021 without the refund {_fmt(shock['base_demand_layoffs_2021'])}"
                      f" ({name}), {_fmt(flat['base_demand_layoffs_2021'])} (flat), change with "
-                     f"it {_fmt(shock['demand_layoffs_2021'])} ({name}).")
+                     f"it {_fmt(shock['demand_layoffs_2021'])} ({name}); workers covered "
+                     f"{_fmt(covered)}, {_fmt(100 * covered / flat['base_firm_employed_12'], 1)}"
+                     f"% of firm employment at 12 months (flat).")
     for demand in ("flat", "shock_2020", "deep"):
         pes = _row(summary, "public_employment_services", demand)
         if pes is not None:
