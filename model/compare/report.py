@@ -177,6 +177,8 @@ def _attribution_rows(res: Any) -> str:
                 and math.isfinite(r["cost_per_job_yuan"]) else "–")
         cost_e = (f"{r['cost_per_employed_yuan'] / 1e4:,.1f}"
                   if math.isfinite(r["cost_per_employed_yuan"]) else "–")
+        total = r.get("delta_total_employed_mean", math.nan)
+        cost_t = r.get("cost_per_total_employed_yuan", math.nan)
         rows.append([(_esc(r["scenario"]), ""),
                      (_esc(res.instrument_labels.get(r["instrument"], r["instrument"])), ""),
                      (f"{r['attributable_new_urban_jobs_mean'] / 1e4:,.2f}",
@@ -187,6 +189,9 @@ def _attribution_rows(res: Any) -> str:
                      (cost, ""),
                      (f"{r['delta_urban_employed_mean'] / 1e4:,.2f}", ""),
                      (cost_e, ""),
+                     (f"{total / 1e4:,.2f}" if math.isfinite(total) else "–",
+                      "mid" if math.isfinite(total) and total < 0 else ""),
+                     (f"{cost_t / 1e4:,.1f}" if math.isfinite(cost_t) else "–", ""),
                      (str(int(r["replications"])), ""),
                      (_esc(_gross_flow_note(r)), "")])
     header = ["情景 / scenario", "政策工具 / instrument",
@@ -195,6 +200,9 @@ def _attribution_rows(res: Any) -> str:
               "每个新增就业成本（万元）<br>cost per job (10,000 yuan)",
               "期末城镇就业增量（万人）<br>Δ urban employed, end (10,000)",
               "每个就业增量成本（万元）<br>cost per employed (10,000 yuan)",
+              "期末全部就业增量（城镇+乡村，万人）<br>Δ total employed (urban + rural), end "
+              "(10,000)",
+              "每个全部就业增量成本（万元）<br>cost per total employed (10,000 yuan)",
               "重复次数<br>replications", "说明 / note"]
     return _table(header, rows, left=2, table_id="attribution")
 
@@ -432,6 +440,11 @@ def _findings(res: Any) -> str:
 def _gross_flow_note(row: pd.Series) -> str:
     """Why an instrument's attributable new urban jobs are negative, from its own numbers."""
     jobs, employed = row["attributable_new_urban_jobs_mean"], row["delta_urban_employed_mean"]
+    total = row.get("delta_total_employed_mean", math.nan)
+    if math.isfinite(employed) and employed > 0 and math.isfinite(total) and total < 0:
+        return (f"+{_wan(employed, 2)} urban employed but {_wan(total, 2)} total employment "
+                "(urban + rural) at year end: it moves people out of rural work, which counts "
+                "as employment (从农业转移，乡村就业减少)")
     if not (math.isfinite(jobs) and jobs < 0):
         return ""
     if math.isfinite(employed) and employed > 0:

@@ -35,7 +35,10 @@ ATTRIBUTION_COLUMNS = ["scenario", "instrument", "attributable_new_urban_jobs_me
                        "attributable_new_urban_jobs_p05", "attributable_new_urban_jobs_p95",
                        "spending_yuan", "cost_per_job_yuan",
                        "delta_urban_employed_mean", "cost_per_employed_yuan",
-                       "delta_surveyed_rate_pp_mean", "replications"]
+                       "delta_surveyed_rate_pp_mean", "replications",
+                       "delta_rural_employed_mean", "delta_total_employed_mean",
+                       "delta_total_employed_p05", "delta_total_employed_p95",
+                       "net_to_gross", "cost_per_total_employed_yuan"]
 AVERAGE_SUFFIX = "_annual_average"
 #: Below one person a difference is rounding, not a job: no cost per job is given.
 MIN_JOBS = 1.0
@@ -86,6 +89,11 @@ def attribution_summary(attribution: dict[str, list[pd.DataFrame]]) -> pd.DataFr
             employed = part["delta_urban_employed"].to_numpy(dtype=float)
             spending = float(part["spending_yuan"].mean())
             mean_jobs, mean_employed = float(jobs.mean()), float(employed.mean())
+            # Urban plus rural work (an organised transfer moves people out of rural work),
+            # and the participants' own gain: absent from results stored by older versions.
+            total = _column(part, "delta_total_employed")
+            mean_total = float(total.mean())
+            gross = float(_column(part, "gross_employed").mean())
             rows.append({
                 "scenario": scenario, "instrument": instrument,
                 "attributable_new_urban_jobs_mean": mean_jobs,
@@ -98,8 +106,24 @@ def attribution_summary(attribution: dict[str, list[pd.DataFrame]]) -> pd.DataFr
                 if mean_employed >= MIN_JOBS else np.nan,
                 "delta_surveyed_rate_pp_mean": float(part["delta_surveyed_rate_pp"].mean()),
                 "replications": int(len(part)),
+                "delta_rural_employed_mean": float(_column(part, "delta_rural_employed").mean()),
+                "delta_total_employed_mean": mean_total,
+                "delta_total_employed_p05": float(np.quantile(total, 0.05)),
+                "delta_total_employed_p95": float(np.quantile(total, 0.95)),
+                # A ratio of the means: per-replicate ratios of small differences are noise.
+                "net_to_gross": mean_total / gross if np.isfinite(gross) and gross >= MIN_JOBS
+                else np.nan,
+                "cost_per_total_employed_yuan": spending / mean_total
+                if mean_total >= MIN_JOBS else np.nan,
             })
     return pd.DataFrame(rows, columns=ATTRIBUTION_COLUMNS)
+
+
+def _column(part: pd.DataFrame, name: str) -> np.ndarray:
+    """A per-replicate attribution column as floats, all NaN where the results lack it."""
+    if name not in part:
+        return np.full(len(part), np.nan)
+    return part[name].to_numpy(dtype=float)
 
 
 def monthly_frame(monthly: dict[str, list[pd.DataFrame]]) -> pd.DataFrame:

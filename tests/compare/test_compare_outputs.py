@@ -38,6 +38,17 @@ def test_attribution_csv(small_comparison):
     positive = attribution["attributable_new_urban_jobs_mean"] >= 1
     assert attribution.loc[~positive, "cost_per_job_yuan"].isna().all()
     assert (attribution.loc[positive, "cost_per_job_yuan"] > 0).all()
+    # Total employment (urban plus rural) is carried through from every replicate's table.
+    assert attribution["delta_total_employed_mean"].notna().all()
+    assert (attribution["delta_total_employed_p05"] <= attribution["delta_total_employed_mean"]
+            ).all() and (attribution["delta_total_employed_mean"]
+                         <= attribution["delta_total_employed_p95"]).all()
+    # Organised transfers take people out of rural work: the urban gain overstates theirs.
+    rural = attribution.set_index("instrument").loc["rural_labour_transfer"]
+    assert rural["delta_urban_employed_mean"] > 0 > rural["delta_rural_employed_mean"]
+    assert rural["delta_total_employed_mean"] < rural["delta_urban_employed_mean"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Δ total employed (urban + rural)" in html
 
 
 def test_monthly_parquet_and_files(small_comparison):
