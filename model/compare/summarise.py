@@ -110,8 +110,11 @@ def attribution_summary(attribution: dict[str, list[pd.DataFrame]]) -> pd.DataFr
                 "delta_total_employed_mean": mean_total,
                 "delta_total_employed_p05": float(np.quantile(total, 0.05)),
                 "delta_total_employed_p95": float(np.quantile(total, 0.95)),
-                # A ratio of the means: per-replicate ratios of small differences are noise.
-                "net_to_gross": mean_total / gross if np.isfinite(gross) and gross >= MIN_JOBS
+                # A ratio of the means (per-replicate ratios of small differences are noise),
+                # given only where every replicate's gross reached one agent (the runner's
+                # floor for its own ratio).
+                "net_to_gross": mean_total / gross
+                if np.isfinite(_column(part, "net_to_gross")).all() and gross >= MIN_JOBS
                 else np.nan,
                 "cost_per_total_employed_yuan": spending / mean_total
                 if mean_total >= MIN_JOBS else np.nan,
