@@ -369,6 +369,26 @@ def _why_lower(res: Any, scenario: str, ref: str, *, jobs: bool, rate: bool) -> 
     return reasons
 
 
+def _lowers_total(res: Any, scenario: str) -> list[str]:
+    """Instruments of ``scenario`` whose total-employment effect is below zero at the p95.
+
+    A gain in urban jobs they report can be a move out of rural work, which counts as
+    employment too.
+    """
+    a = res.attribution
+    if not len(a) or "delta_total_employed_p95" not in a:
+        return []
+    part = a[(a["scenario"] == scenario) & (a["delta_total_employed_p95"] < 0)]
+    out = []
+    for _, r in part.sort_values("delta_total_employed_mean").iterrows():
+        label = res.instrument_labels.get(r["instrument"], r["instrument"])
+        out.append(f"{_esc(label)} {_wan(r['delta_total_employed_mean'], 2)} "
+                   f"[{_wan(r['delta_total_employed_p05'], 2)}, "
+                   f"{_wan(r['delta_total_employed_p95'], 2)}] (urban employed "
+                   f"{_wan(r['delta_urban_employed_mean'], 2)})")
+    return out
+
+
 def _rate_reasons(res: Any, scenario: str, ref: str) -> list[str]:
     """The surveyed rate against the reference: annual mean and December, by replicate."""
     reasons = []
@@ -433,6 +453,12 @@ def _findings(res: Any) -> str:
                            "difference lies within the replications' spread."))
                 lines.append(head + ("<ul>" + "".join(f"<li>{r}</li>" for r in reasons)
                                      + "</ul>" if reasons else ""))
+        lowering = _lowers_total(res, s)
+        if lowering:
+            lines.append("降低全部就业（城镇+乡村）的工具 / instruments that lower total "
+                         "employment (urban plus rural work) at the end of the year, over the "
+                         "whole 5–95% range of the attribution replicates: "
+                         + "; ".join(lowering) + ".")
         items.append("<li>" + "<br>".join(lines) + "</li>")
     return f'<ul id="findings">{"".join(items)}</ul>'
 

@@ -49,6 +49,12 @@ def test_attribution_csv(small_comparison):
     assert rural["delta_total_employed_mean"] < rural["delta_urban_employed_mean"]
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Δ total employed (urban + rural)" in html
+    # The findings name exactly the instruments whose whole range lowers total employment.
+    lowering = attribution[attribution["delta_total_employed_p95"] < 0]
+    assert len(lowering)  # in this small run at least vocational training (lock-in)
+    findings = html[html.index('<ul id="findings">'):]
+    named = findings.split("instruments that lower total employment", 1)[1].split("</li>")[0]
+    assert named.count("(urban employed") == len(lowering), named
 
 
 def test_monthly_parquet_and_files(small_comparison):
