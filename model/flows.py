@@ -395,10 +395,23 @@ def rounded_part(count: np.ndarray, share: float | np.ndarray, offset: np.ndarra
     """``share`` of each firm's ``count``, rounded down after adding the firm's fixed offset.
 
     The offset (uniform in [0, 1), drawn once per firm) makes the rounding unbiased across
-    firms without a new draw; the part never exceeds the count. Used for the layoffs a fall in
-    demand causes (:func:`demand_layoffs`) and by instruments that count them.
+    firms without a new draw; the part never exceeds the count. Demand layoffs use it through
+    :func:`shed_part`, once per month and firm.
     """
     return np.minimum(np.floor(count * share + offset), count)
+
+
+def shed_part(excess: np.ndarray, share: float, hold: np.ndarray | None,
+              offset: np.ndarray) -> np.ndarray:
+    """Demand layoffs each firm makes this month, rounded once with its fixed offset.
+
+    ``share`` of the firm's ``excess`` (hoarding) times an instrument's ``hold`` multiplier, if
+    any. One rounding of the product: rounding the share first and the hold after, with the same
+    offset, keeps every one-agent layoff (a firm whose first rounding went up has an offset
+    high enough to round up again), so a hold of less than one agent per firm held nothing.
+    Instruments that count layoffs (the refund's rule) count them with this function.
+    """
+    return rounded_part(excess, share if hold is None else share * hold, offset)
 
 
 def demand_layoffs(ctx: MonthContext) -> None:
@@ -414,14 +427,10 @@ def demand_layoffs(ctx: MonthContext) -> None:
     # (no vacancies while it has excess, so its own separations shrink it too).
     share = 1.0 if ctx.stripped else float(ctx.params["labour_demand.excess_shed_share"])
     fx = ctx.effects
-    held = fx is not None and fx.demand_layoff_multiplier is not None
-    if (share < 1.0 or held) and excess.any():
-        # One rounding of the product: rounding the shed share first and the multiplier
-        # after, with the same offset, keeps every one-agent layoff (the firms whose first
-        # rounding went up have offsets high enough to round up again), so a hold of less
-        # than one agent per firm held nothing.
-        part = share * fx.demand_layoff_multiplier[: f.capacity] if held else share
-        excess = rounded_part(excess, part, f.offset).astype(np.int64)
+    hold = (None if fx is None or fx.demand_layoff_multiplier is None
+            else fx.demand_layoff_multiplier[: f.capacity])
+    if (share < 1.0 or hold is not None) and excess.any():
+        excess = shed_part(excess, share, hold, f.offset).astype(np.int64)
     if excess.any():
         _shed(ctx, excess, Purpose.DEMAND_LAYOFF_ORDER, Flow.DEMAND_LAYOFF)
 

@@ -177,8 +177,7 @@ def _attribution_rows(res: Any) -> str:
                 and math.isfinite(r["cost_per_job_yuan"]) else "–")
         cost_e = (f"{r['cost_per_employed_yuan'] / 1e4:,.1f}"
                   if math.isfinite(r["cost_per_employed_yuan"]) else "–")
-        total = r.get("delta_total_employed_mean", math.nan)
-        cost_t = r.get("cost_per_total_employed_yuan", math.nan)
+        total, cost_t = r["delta_total_employed_mean"], r["cost_per_total_employed_yuan"]
         rows.append([(_esc(r["scenario"]), ""),
                      (_esc(res.instrument_labels.get(r["instrument"], r["instrument"])), ""),
                      (f"{r['attributable_new_urban_jobs_mean'] / 1e4:,.2f}",
@@ -376,8 +375,6 @@ def _lowers_total(res: Any, scenario: str) -> list[str]:
     employment too.
     """
     a = res.attribution
-    if not len(a) or "delta_total_employed_p95" not in a:
-        return []
     part = a[(a["scenario"] == scenario) & (a["delta_total_employed_p95"] < 0)]
     out = []
     for _, r in part.sort_values("delta_total_employed_mean").iterrows():
@@ -466,7 +463,7 @@ def _findings(res: Any) -> str:
 def _gross_flow_note(row: pd.Series) -> str:
     """Why an instrument's attributable new urban jobs are negative, from its own numbers."""
     jobs, employed = row["attributable_new_urban_jobs_mean"], row["delta_urban_employed_mean"]
-    total = row.get("delta_total_employed_mean", math.nan)
+    total = row["delta_total_employed_mean"]
     if math.isfinite(employed) and employed > 0 and math.isfinite(total) and total < 0:
         return (f"+{_wan(employed, 2)} urban employed but {_wan(total, 2)} total employment "
                 "(urban + rural) at year end: it moves people out of rural work, which counts "

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 from jobsim.agents import SizeClass, State
-from jobsim.flows import MonthContext, firm_demand, rounded_part
+from jobsim.flows import MonthContext, firm_demand, shed_part
 from jobsim.policies.base import Instrument, cut_labour_cost, scale_firms
 
 COVER_MONTHS = 12  # the refund is annual
@@ -107,14 +107,13 @@ class JobRetentionRefund(Instrument):
         held = np.minimum(keep * self.peak, excess)
         shed = excess - held
         mult = np.where(excess > 0, shed / np.maximum(excess, 1e-12), 1.0)
-        # The rule counts the layoffs the firm makes, as flows.demand_layoffs makes them: a
-        # share labour_demand.excess_shed_share of the excess a month (labour hoarding), times
-        # the refund's multiplier, rounded once with the firm's fixed offset. Counting
-        # the whole excess again each month it lasts would end the hold within months.
+        # The rule counts the layoffs the firm makes, as flows.demand_layoffs makes them
+        # (flows.shed_part). Counting the whole excess again each month it lasts would end
+        # the hold within months.
         share = 1.0 if ctx.stripped else float(ctx.params["labour_demand.excess_shed_share"])
         offset = f.offset[self.firms]
-        without = rounded_part(excess, share, offset)
-        with_hold = rounded_part(excess, share * mult, offset)
+        without = shed_part(excess, share, None, offset)
+        with_hold = shed_part(excess, share, mult, offset)
         eligible = self.laid_off + with_hold <= self.allowance
         hold = eligible & live & (held > 0)
         scale_firms(ctx, "demand_layoff_multiplier", self.firms[hold], mult[hold])

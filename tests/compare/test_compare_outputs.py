@@ -47,6 +47,10 @@ def test_attribution_csv(small_comparison):
     rural = attribution.set_index("instrument").loc["rural_labour_transfer"]
     assert rural["delta_urban_employed_mean"] > 0 > rural["delta_rural_employed_mean"]
     assert rural["delta_total_employed_mean"] < rural["delta_urban_employed_mean"]
+    # Accounting: total employment is urban employment plus rural work, instrument by instrument.
+    np.testing.assert_allclose(attribution["delta_total_employed_mean"],
+                               attribution["delta_urban_employed_mean"]
+                               + attribution["delta_rural_employed_mean"], atol=1e-6)
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Δ total employed (urban + rural)" in html
     # The findings name exactly the instruments whose whole range lowers total employment.
