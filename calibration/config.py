@@ -78,6 +78,7 @@ TARGET_KINDS: dict[str, tuple[str, ...]] = {
     "rural_transfer_stock_increase_yoy": ("years", "period"),
     "programme_output": ("indicator", "period"),
     "employment_stock": ("years", "month", "indicator", "period"),
+    "vacancy_ratio_growth": ("years", "from_period", "to_period"),
 }
 
 #: Hunan stock indicators an ``employment_stock`` target may name, and the model's column for
@@ -261,6 +262,14 @@ class TargetSpec(BaseModel):
             for m in getattr(self, field) or []:
                 if not 1 <= m <= 12:
                     raise ValueError(f"{field}: month {m} outside 1..12")
+        if self.kind == "vacancy_ratio_growth":
+            for field in ("from_period", "to_period"):
+                if not re.fullmatch(r"\d{4}Q[1-4]", getattr(self, field)):
+                    raise ValueError(f"{field} '{getattr(self, field)}' is not a quarter YYYYQn")
+            if self.to_period <= self.from_period:
+                raise ValueError("to_period is not after from_period")
+            if int(self.to_period[:4]) != self.years[0]:
+                raise ValueError("years must be the year of to_period")
         if self.kind == "employment_stock" and self.indicator not in STOCK_COLUMNS:
             raise ValueError(f"indicator '{self.indicator}' is not a stock the model measures "
                              f"({', '.join(STOCK_COLUMNS)})")

@@ -84,6 +84,11 @@ def _period_end(start: pd.Period, period: str) -> int:
     return _offset(start, int(period[:4]), int(period[5:7])) + 1
 
 
+def _quarter_start(start: pd.Period, quarter: str) -> int:
+    """Month offset of the first month of quarter ``YYYYQn``."""
+    return _offset(start, int(quarter[:4]), 3 * int(quarter[5]) - 2)
+
+
 def _span(a: str, b: str) -> float:
     def dec(p: str) -> float:
         return float(p) + 1.0 if len(p) == 4 else float(p[:4]) + int(p[5:7]) / 12.0
@@ -130,6 +135,10 @@ def make_spec(cfg: LoadedConfig, moments: list[Moment], persons_per_agent: float
         elif t.kind == "rural_transfer_stock_increase_yoy":
             end = _period_end(start, t.period)
             e = _with_stock(e, end - 12, end, 1.0)
+        elif t.kind == "vacancy_ratio_growth":
+            # stock_from / stock_to hold the first months of the two quarters (+3: the end).
+            e = _with_stock(e, _quarter_start(start, t.from_period),
+                            _quarter_start(start, t.to_period) + 3, 0.0)
         if t.kind != "programme_output":
             lo = min(e.years) if e.years else 0
             hi = max(e.years) + 11 if e.years else 0
@@ -254,6 +263,10 @@ def extract(e: Extractor, frame: pd.DataFrame, stock: np.ndarray) -> float:
         return float(frame["rural_transfer_new"].to_numpy()[y: y + 12].sum())
     if e.kind in ("rural_transfer_stock_increase", "rural_transfer_stock_increase_yoy"):
         return float((stock[e.stock_to] - stock[e.stock_from]) / e.span_years)
+    if e.kind == "vacancy_ratio_growth":
+        theta = frame["vacancy_tightness"].to_numpy()
+        before = theta[e.stock_from: e.stock_from + 3].mean()
+        return float(theta[e.stock_to - 3: e.stock_to].mean() / before) if before else float("nan")
     raise AssertionError(e.kind)  # kinds are validated by the schema
 
 

@@ -31,6 +31,11 @@ it). The kinds:
   (从业人员) at the data's date, against the model's stock in a month of the run. The initial
   population is built from the same 2017 figures but starts the run in 2013 (the stocks are
   undated), so the target says how far the run may drift from them by 2017.
+- ``vacancy_ratio_growth`` — the growth of China's vacancy-to-applicant ratio at public
+  employment offices (求人倍率) from one quarter to a later one, against the growth of the
+  model's vacancies per searcher (quarter means of the months). The offices' ratio counts
+  registered flows, not the economy's stocks, so only its change stands in for the model's;
+  it says how fast the run's tightness may drift.
 - ``programme_output`` — reported only (training completions, loan per supported founder):
   past programmes are not simulated.
 """
@@ -198,6 +203,12 @@ def _value(t: TargetSpec) -> tuple[float, str, str]:
         return (q.value, "persons",
                 f"hunan_indicators.csv {t.indicator} {t.period} [{q.flag}] (the run's "
                 f"{y}-{t.month:02d})")
+    if t.kind == "vacancy_ratio_growth":
+        a = data.pes_vacancy_ratio(t.from_period)
+        b = data.pes_vacancy_ratio(t.to_period)
+        return (b.value / a.value, "ratio",
+                f"pes_vacancy_ratio.csv pes_vacancy_applicant_ratio {t.to_period} [{b.flag}] / "
+                f"{t.from_period} [{a.flag}]")
     if t.kind == "programme_output":
         q = data.hunan(t.indicator, t.period)
         if t.per_indicator:

@@ -220,6 +220,13 @@ def _registered(period: str) -> float:
         return float("nan")
 
 
+def _pes_growth(a: str, b: str) -> float:
+    try:
+        return data.pes_vacancy_ratio(b).value / data.pes_vacancy_ratio(a).value
+    except data.DataError:
+        return float("nan")
+
+
 def indicators(start: str, end: str, spin_up_months: int = 0) -> list[Indicator]:
     """List the backcast's indicators of every year of the run with their records."""
     first = pd.Period(start, freq="M")
@@ -254,6 +261,13 @@ def indicators(start: str, end: str, spin_up_months: int = 0) -> list[Indicator]
             if m == 12 or np.isfinite(rec):
                 out.append(Indicator(y, f"registered_rate_{m:02d}", rec,
                                      Extractor("registered_rate", (off,), month=m)))
+        for back, label in ((1, "1y"), (2, "2y")):
+            if off - 12 * back >= 0:
+                out.append(Indicator(y, f"vacancy_ratio_growth_q4_{label}",
+                                     _pes_growth(f"{y - back}Q4", f"{y}Q4"),
+                                     Extractor("vacancy_ratio_growth", (off,),
+                                               stock_from=off + 9 - 12 * back,
+                                               stock_to=off + 12)))
         rows = ytd[ytd["year"] == y].set_index("through_month")["persons"]
         if 12 in rows.index:
             for m in range(1, 12):
@@ -397,7 +411,8 @@ def _period_years(t) -> set[int]:
     for p in (t.from_period, t.to_period, t.period):
         if p and p[:4].isdigit() and t.kind != "programme_output":
             out.add(int(p[:4]))
-    if t.kind == "rural_transfer_stock_increase" and t.from_period and t.to_period:
+    if t.kind in ("rural_transfer_stock_increase", "vacancy_ratio_growth") and (
+            t.from_period and t.to_period):
         out |= set(range(int(t.from_period[:4]) + 1, int(t.to_period[:4]) + 1))
     return out
 

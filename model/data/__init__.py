@@ -32,6 +32,7 @@ __all__ = [
     "gdp_growth",
     "plan_targets",
     "policy_parameter",
+    "pes_vacancy_ratio",
     "raw_table",
     "UNIT_FACTORS",
 ]
@@ -54,6 +55,7 @@ UNIT_FACTORS: dict[str, float] = {
     "yuan_per_person_per_month": 1.0,
     "months": 1.0,
     "families": 1.0,
+    "ratio": 1.0,
 }
 
 #: Required columns and their kind per file ("str", "num", "flag", "int").
@@ -88,6 +90,10 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "indicator": "str", "period": "str", "value": "num", "unit": "str", "flag": "flag",
         "note": "str?", "source": "str?",
     },
+    "pes_vacancy_ratio.csv": {
+        "indicator": "str", "period": "str", "value": "num", "unit": "str",
+        "flag": "flag", "note": "str?", "source": "str?",
+    },
     "policy_parameters.csv": {
         "instrument": "str", "parameter": "str", "value": "str", "unit": "str",
         "period": "str", "flag": "flag", "note": "str?", "source": "str?",
@@ -104,6 +110,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "plan_targets.csv": ("plan", "indicator"),
     "policy_parameters.csv": ("instrument", "parameter"),
     "gdp_growth.csv": ("indicator", "period"),
+    "pes_vacancy_ratio.csv": ("indicator", "period"),
 }
 
 
@@ -275,19 +282,26 @@ def hunan(
     DataError
         If the indicator/period is absent, or only memory-flagged and ``include_memory`` is off.
     """
-    table = load_table("hunan_indicators.csv", data_dir)
-    rows = table[(table["indicator"] == indicator) & (table["period"] == period)]
-    where = f"hunan_indicators.csv: indicator '{indicator}', period '{period}'"
-    if rows.empty:
-        raise DataError(f"{where}: not in the data")
-    row = rows.iloc[0]
-    if row["flag"] == "M" and not include_memory:
-        raise DataError(f"{where}: flagged M (memory only); pass include_memory=True to use it")
+    row, where = _one_row("hunan_indicators.csv", indicator, period, include_memory, data_dir)
     value = _convert(row["value"], row["unit"], where)
     unit = "percent" if row["unit"] == "pct" else (
         "persons" if "person" in row["unit"] else "yuan" if "yuan" in row["unit"] else row["unit"]
     )
     return Quantity(value, unit, row["flag"], row["source"], row["note"])
+
+
+def _one_row(name: str, indicator: str, period: str, include_memory: bool,
+             data_dir: Path | None) -> tuple[pd.Series, str]:
+    """The row of one indicator and period of a long-format file, and where it is."""
+    table = load_table(name, data_dir)
+    rows = table[(table["indicator"] == indicator) & (table["period"] == period)]
+    where = f"{name}: indicator '{indicator}', period '{period}'"
+    if rows.empty:
+        raise DataError(f"{where}: not in the data")
+    row = rows.iloc[0]
+    if row["flag"] == "M" and not include_memory:
+        raise DataError(f"{where}: flagged M (memory only); pass include_memory=True to use it")
+    return row, where
 
 
 def _indicator_rows(name: str, indicator: str, include_memory: bool,
@@ -434,3 +448,20 @@ def gdp_growth(
         raise DataError(f"gdp_growth.csv: indicator '{indicator}', period "
                         f"'{rows['period'][bad].iloc[0]}': unit must be pct")
     return rows[["period", "value", "flag", "source"]].reset_index(drop=True)
+
+
+def pes_vacancy_ratio(period: str, *, include_memory: bool = False,
+                      data_dir: Path | None = None) -> Quantity:
+    """China's vacancy-to-applicant ratio at public employment offices (求人倍率) in a quarter.
+
+    ``period`` is ``YYYYQn`` (or ``YYYY`` for a year). The ratio counts the vacancies and the
+    applicants registered at the offices in the quarter (flows), not the economy's stocks.
+
+    Raises
+    ------
+    DataError
+        If the period is absent, or only memory-flagged and ``include_memory`` is off.
+    """
+    row, _ = _one_row("pes_vacancy_ratio.csv", "pes_vacancy_applicant_ratio", period,
+                      include_memory, data_dir)
+    return Quantity(float(row["value"]), "ratio", row["flag"], row["source"], row["note"])

@@ -125,9 +125,9 @@ def test_flat_demand_keeps_desired_employment_for_ten_years(params):
 
 @pytest.mark.xfail(strict=True, reason="bar not met: a closed economy at flat urban demand "
                    "(docs/assumptions.md): entrants to urban search exceed urban exits, and the "
-                   "fitted set sends the excess out of the labour force (exit from search 13.6% "
+                   "fitted set sends the excess out of the labour force (exit from search 11.0% "
                    "a month, entry 0.2%); urban retirees add to the stock. Fitted set: 4.6% -> "
-                   "32.6% by 2030, below retirement age 3.9% -> 31.7% (benchmarks/"
+                   "33.8% by 2030, below retirement age 3.9% -> 32.8% (benchmarks/"
                    "macro_response.py; a stationary entry hazard tried and reverted: "
                    "docs/calibration.md, Not done)")
 def test_flat_demand_keeps_the_inactive_share_for_ten_years(params):

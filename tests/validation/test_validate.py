@@ -222,3 +222,18 @@ def test_discrepancy_draws_have_the_stated_spread():
     assert abs(out[:, 0].std() / 800_000 - 0.04) < 0.002
     assert abs(out[:, 1].std() - 0.3) < 0.01
     assert np.all(out[:, 2] == 3.0)
+
+
+def test_vacancy_ratio_rows_check_the_drift_and_stay_out_of_coverage(validated):
+    """The offices' ratio (求人倍率) is a record for the run's tightness growth, not a held-out
+    outcome: its rows are in the backcast but not in the coverage shares.
+    """
+    _, out, _ = validated
+    bc = pd.read_csv(out / "backcast.csv")
+    row = bc[(bc["experiment"] == "in_sample") & (bc["year"] == 2020)
+             & (bc["indicator"] == "vacancy_ratio_growth_q4_1y")].iloc[0]
+    assert row["record"] == pytest.approx(1.52 / 1.27)  # 2020Q4 [S] / 2019Q4 [D]
+    assert 0.2 < row["p50"] < 5  # a ratio of two quarters' tightness, not a level
+    assert not bc.loc[bc["year"] == 2018, "indicator"].str.startswith("vacancy").any()  # no 2017Q4
+    cov = pd.read_csv(out / "coverage.csv")
+    assert not cov["group"].str.startswith("vacancy").any()
