@@ -13,7 +13,7 @@ order (common random numbers: replication *r* always uses ``seed`` and ``replica
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,8 @@ class Extractor:
     stock_from: int = -1  # stock index (months simulated) at the start of an increase
     stock_to: int = -1
     span_years: float = 1.0
+    quarter_from: int = -1  # month offsets of the first months of two quarters (a ratio)
+    quarter_to: int = -1
     column: str = ""  # monthly column of an employment stock
 
 
@@ -87,6 +89,16 @@ def _period_end(start: pd.Period, period: str) -> int:
 def _quarter_start(start: pd.Period, quarter: str) -> int:
     """Month offset of the first month of quarter ``YYYYQn``."""
     return _offset(start, int(quarter[:4]), 3 * int(quarter[5]) - 2)
+
+
+def between_quarters(e: Extractor, start: pd.Period, from_quarter: str,
+                     to_quarter: str) -> Extractor:
+    """``e`` set to read a ratio of quarter means, ``to_quarter`` over ``from_quarter``.
+
+    Quarters are ``YYYYQn``; offsets count from ``start``.
+    """
+    return replace(e, quarter_from=_quarter_start(start, from_quarter),
+                   quarter_to=_quarter_start(start, to_quarter))
 
 
 def _span(a: str, b: str) -> float:
@@ -136,14 +148,14 @@ def make_spec(cfg: LoadedConfig, moments: list[Moment], persons_per_agent: float
             end = _period_end(start, t.period)
             e = _with_stock(e, end - 12, end, 1.0)
         elif t.kind == "vacancy_ratio_growth":
-            # stock_from / stock_to hold the first months of the two quarters (+3: the end).
-            e = _with_stock(e, _quarter_start(start, t.from_period),
-                            _quarter_start(start, t.to_period) + 3, 0.0)
+            e = between_quarters(e, start, t.from_period, t.to_period)
         if t.kind != "programme_output":
             lo = min(e.years) if e.years else 0
             hi = max(e.years) + 11 if e.years else 0
             if e.stock_from >= 0:
                 lo, hi = min(lo, e.stock_from), max(hi, e.stock_to - 1)
+            if e.quarter_from >= 0:
+                lo, hi = min(lo, e.quarter_from), max(hi, e.quarter_to + 2)
             if lo < spin or hi >= months:
                 raise ValueError(f"target '{m.name}' reads months outside the simulated window "
                                  f"{sim.start}..{sim.end}")
@@ -161,8 +173,6 @@ def make_spec(cfg: LoadedConfig, moments: list[Moment], persons_per_agent: float
 
 
 def _with_stock(e: Extractor, a: int, b: int, span: float) -> Extractor:
-    from dataclasses import replace
-
     return replace(e, stock_from=a, stock_to=b, span_years=span)
 
 
@@ -265,8 +275,9 @@ def extract(e: Extractor, frame: pd.DataFrame, stock: np.ndarray) -> float:
         return float((stock[e.stock_to] - stock[e.stock_from]) / e.span_years)
     if e.kind == "vacancy_ratio_growth":
         theta = frame["vacancy_tightness"].to_numpy()
-        before = theta[e.stock_from: e.stock_from + 3].mean()
-        return float(theta[e.stock_to - 3: e.stock_to].mean() / before) if before else float("nan")
+        before = theta[e.quarter_from: e.quarter_from + 3].mean()
+        after = theta[e.quarter_to: e.quarter_to + 3].mean()
+        return float(after / before) if before else float("nan")
     raise AssertionError(e.kind)  # kinds are validated by the schema
 
 

@@ -50,7 +50,7 @@ import pandas as pd
 from jobsim import data
 from jobsim.calibration.config import CalibrationConfigError, LoadedConfig, TargetSpec
 
-__all__ = ["Moment", "build_targets", "LEVEL_KINDS", "GAP_KINDS"]
+__all__ = ["Moment", "build_targets", "vacancy_ratio_growth", "LEVEL_KINDS", "GAP_KINDS"]
 
 #: Kinds whose simulated value is proportional to the new-jobs recording share.
 LEVEL_KINDS = frozenset({"new_urban_jobs", "new_urban_jobs_ytd"})
@@ -122,6 +122,18 @@ def _mean_months(t: TargetSpec) -> tuple[int, ...]:
         return tuple(t.months)
     series = data.national_monthly_surveyed()
     return tuple(p.month for p, v in series.items() if p.year == t.years[0] and np.isfinite(v))
+
+
+def vacancy_ratio_growth(from_quarter: str, to_quarter: str) -> tuple[float, str]:
+    """Growth of the offices' vacancy-to-applicant ratio between two quarters, and its source.
+
+    Raises ``data.DataError`` where either quarter is not published.
+    """
+    a = data.pes_vacancy_ratio(from_quarter)
+    b = data.pes_vacancy_ratio(to_quarter)
+    return (b.value / a.value,
+            f"pes_vacancy_ratio.csv pes_vacancy_applicant_ratio {to_quarter} [{b.flag}] / "
+            f"{from_quarter} [{a.flag}]")
 
 
 def _value(t: TargetSpec) -> tuple[float, str, str]:
@@ -204,11 +216,8 @@ def _value(t: TargetSpec) -> tuple[float, str, str]:
                 f"hunan_indicators.csv {t.indicator} {t.period} [{q.flag}] (the run's "
                 f"{y}-{t.month:02d})")
     if t.kind == "vacancy_ratio_growth":
-        a = data.pes_vacancy_ratio(t.from_period)
-        b = data.pes_vacancy_ratio(t.to_period)
-        return (b.value / a.value, "ratio",
-                f"pes_vacancy_ratio.csv pes_vacancy_applicant_ratio {t.to_period} [{b.flag}] / "
-                f"{t.from_period} [{a.flag}]")
+        value, source = vacancy_ratio_growth(t.from_period, t.to_period)
+        return value, "ratio", source
     if t.kind == "programme_output":
         q = data.hunan(t.indicator, t.period)
         if t.per_indicator:

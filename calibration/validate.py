@@ -45,9 +45,9 @@ from jobsim.calibration.demand import ELASTICITY
 from jobsim.calibration.evaluator import Evaluator, remove_checkpoint
 from jobsim.calibration.fitted import load_meta
 from jobsim.calibration.objective import Problem
-from jobsim.calibration.simulate import Extractor, make_spec
+from jobsim.calibration.simulate import Extractor, between_quarters, make_spec
 from jobsim.calibration.smm import FitResult, fit
-from jobsim.calibration.targets import build_targets
+from jobsim.calibration.targets import build_targets, vacancy_ratio_growth
 
 __all__ = ["run_validate", "Ensemble", "EXPERIMENTS", "QUANTILES"]
 
@@ -222,7 +222,7 @@ def _registered(period: str) -> float:
 
 def _pes_growth(a: str, b: str) -> float:
     try:
-        return data.pes_vacancy_ratio(b).value / data.pes_vacancy_ratio(a).value
+        return vacancy_ratio_growth(a, b)[0]
     except data.DataError:
         return float("nan")
 
@@ -265,9 +265,8 @@ def indicators(start: str, end: str, spin_up_months: int = 0) -> list[Indicator]
             if off - 12 * back >= 0:
                 out.append(Indicator(y, f"vacancy_ratio_growth_q4_{label}",
                                      _pes_growth(f"{y - back}Q4", f"{y}Q4"),
-                                     Extractor("vacancy_ratio_growth", (off,),
-                                               stock_from=off + 9 - 12 * back,
-                                               stock_to=off + 12)))
+                                     between_quarters(Extractor("vacancy_ratio_growth", (off,)),
+                                                      p0, f"{y - back}Q4", f"{y}Q4")))
         rows = ytd[ytd["year"] == y].set_index("through_month")["persons"]
         if 12 in rows.index:
             for m in range(1, 12):
