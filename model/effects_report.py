@@ -69,10 +69,8 @@ def shock_path(parameters: Path | None = None) -> list[float]:
 HORIZONS = (12, 24)
 #: Uncertain parameters run at the ends of their ranges, with the instruments they drive.
 SENSITIVITY = [
-    ("labour_demand.own_wage_elasticity", ["social_insurance_fee_cut", "job_retention_refund"],
-     [-0.1, -0.6]),
-    ("common.labour_cost_separation_share", ["social_insurance_fee_cut", "job_retention_refund"],
-     [0.0, 1.0]),
+    ("labour_demand.own_wage_elasticity", ["social_insurance_fee_cut"], [-0.1, -0.6]),
+    ("common.labour_cost_separation_share", ["social_insurance_fee_cut"], [0.0, 1.0]),
     # The plan's refund budget covers a share of the firms; with every firm that has staff
     # covered, the shock-to-flat ratio shows whether coverage limits the refund's downturn
     # effect or the demand layoffs the shock causes do.
@@ -83,9 +81,9 @@ SENSITIVITY = [
 ]
 
 CHANNELS = {
-    "job_retention_refund": "labour cost (refund per covered worker: desired employment and "
-                            "layoffs) and demand layoffs held by covered firms within the "
-                            "layoff-rate rule",
+    "job_retention_refund": "demand layoffs held by covered firms within the layoff-rate "
+                            "rule; no labour-cost channel (a share of the previous year's "
+                            "premiums, fixed before the year)",
     "social_insurance_fee_cut": "labour cost of every firm: the own-wage (employment) "
                                 "elasticity on desired employment and layoffs",
     "training_in_lieu_of_work": "labour cost of small firms (elasticity); retention of the "
@@ -136,8 +134,8 @@ EVIDENCE = {
 
 NOTES = [
     "## Reading the results, and where the evidence is thin", "",
-    "- **Labour-cost channel (fee cut, refund, hiring subsidies, training in lieu of work).** All "
-    "four take their employment effect from one parameter, `labour_demand.own_wage_elasticity` "
+    "- **Labour-cost channel (fee cut, hiring subsidies, training in lieu of work).** All "
+    "three take their employment effect from one parameter, `labour_demand.own_wage_elasticity` "
     "(-0.3, range -0.1 to -0.6). The evidence behind it is an *employment* elasticity "
     "(meta-analyses of how employment responds to labour cost), while the model's firms reach "
     "employment only through desired employment (vacancies, filled by matching) and their layoff "
@@ -175,21 +173,25 @@ NOTES = [
     "per subsidised hire (the check above, evidence 0.10-0.50) come from the search channel's "
     "net-to-gross share and from the elasticity on a 3,000-yuan subsidy, about 4% of a "
     "year's labour cost; the evidence's net shares come from larger wage subsidies.",
-    "- **Refund.** Its demand-layoff channel acts only where demand falls below employment. "
-    "The check above gives the baseline's demand layoffs in 2021 under each path and what "
-    "the refund holds: where a fall in demand is absorbed by vacancies it causes no demand "
-    "layoff, the refund has nothing to hold and acts through its labour-cost channel alone, "
-    "as in normal times. Where demand layoffs happen, the refund holds a share of them within "
-    "the layoff-rate rule (the rule counts the layoffs the firm makes); laid-off workers are "
-    "recalled when demand is back, so the refund's effect is in the downturn months (the "
-    "2021 average, in job-years) and less of it is left at 12 months, as Giupponi & Landais "
-    "find for short-time work. Its labour-cost channel, the same in normal times and in a "
-    "downturn, is part of both effects, so the ratio of the two is below the ratio of the "
-    "layoffs held. The plan's budget, at `job_retention_refund.spending_per_firm_yuan` a firm, "
-    "covers a share of the firms (the check above gives the workers covered); the sensitivity "
-    "table runs the refund with every firm that has staff covered (`budget_yuan` 1e12), so its "
-    "shock and flat rows show how much of the shortfall from the bar is coverage and how much "
-    "the few demand layoffs the shock causes.",
+    "- **Refund.** It acts on one margin: covered firms hold a share of the layoffs a fall in "
+    "demand below their employment causes, within the layoff-rate rule (the rule counts the "
+    "layoffs the firm makes). It has no labour-cost channel: the refund is a share of the "
+    "premiums paid in the previous year (`policy_parameters.csv`: 60% for small and medium "
+    "firms, 30% for large ones), a sum fixed before the year that no hire or kept worker this "
+    "year changes (save through the rule), unlike the fee cut, subsidies and training "
+    "allowances, which follow this year's payroll; outside a recession such payments save "
+    "almost no jobs (Hijzen & Martin 2013). So under flat demand its effect is the few "
+    "demand layoffs that firms' own falls in demand cause, and its effect grows with the "
+    "downturn. The check above gives the baseline's demand layoffs in 2021 under each path and "
+    "what the refund holds: where a fall in demand is absorbed by vacancies it causes no demand "
+    "layoff and the refund has nothing to hold. Laid-off workers are recalled when demand is "
+    "back, so the refund's effect is in the downturn months (the 2021 average, in job-years) "
+    "and less of it is left at 12 months, as Giupponi & Landais find for short-time work. The "
+    "plan's budget, at `job_retention_refund.spending_per_firm_yuan` a firm, covers a share of "
+    "the firms (the check above gives the workers covered); the sensitivity table runs the "
+    "refund with every firm that has staff covered (`budget_yuan` 1e12). Until session 12 the "
+    "refund also cut covered firms' labour cost by the refund per worker: that channel was the "
+    "same in normal times and in a downturn, and gave most of its flat-demand effect.",
     "- **Displacement.** Search-side instruments (employment services, the search part of "
     "hiring subsidies and of training and internships) add matches at the net-to-gross share "
     "`matching.search_net_to_gross` (0.5 at the initial tightness, range 0.2-0.8, lower in "
@@ -380,6 +382,18 @@ def _mean_se(part: pd.DataFrame, col: str) -> tuple[float, float]:
     return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else 0.0
 
 
+def _ratio_se(part: pd.DataFrame, num: str, den: str) -> float:
+    """Delta-method standard error of mean(num) / mean(den) over paired replicates."""
+    both = part[[num, den]].to_numpy(dtype=float)
+    both = both[np.isfinite(both).all(axis=1)]
+    if len(both) < 2 or both[:, 1].mean() == 0:
+        return float("nan")
+    a, b = both.mean(axis=0)
+    cov = np.cov(both.T, ddof=1) / len(both)
+    var = (a / b) ** 2 * (cov[0, 0] / a**2 + cov[1, 1] / b**2 - 2 * cov[0, 1] / (a * b))
+    return float(np.sqrt(max(var, 0.0)))
+
+
 def summarise(raw: pd.DataFrame) -> pd.DataFrame:
     """Means and standard errors by instrument and demand path, with the derived ratios."""
     rows = []
@@ -396,6 +410,8 @@ def summarise(raw: pd.DataFrame) -> pd.DataFrame:
         for h in HORIZONS:
             g = row.get(f"gross_{h}", np.nan)
             row[f"net_to_gross_{h}"] = row[f"net_{h}"] / g if np.isfinite(g) and g > 0 else np.nan
+            row[f"net_to_gross_{h}_se"] = (_ratio_se(part, f"net_{h}", f"gross_{h}")
+                                           if np.isfinite(g) and g > 0 else np.nan)
         months = part["budget_exhausted_month"].dropna()
         row["budget_exhausted_month"] = months.mode().iloc[0] if len(months) else "never"
         rows.append(row)
@@ -555,10 +571,14 @@ def _bars(summary: pd.DataFrame, cost: LabourCostResponse | None = None) -> list
         for col, what in (("net_avg_2021", "averaged over 2021 (job-years)"),
                           ("net_12", "at 12 months")):
             ratio = shock[col] / flat[col] if flat[col] > 0 else float("nan")
+            # The two paths' runs are separate samples: their errors add (the common seeds
+            # make them positively correlated, so this overstates the ratio's error).
+            ratio_se = abs(ratio) * np.hypot(shock[col + "_se"] / shock[col],
+                                             flat[col + "_se"] / flat[col])
             lines.append(f"- Refund ({name} against flat), net employment {what}: "
                          f"{_fmt(flat[col])} (se {_fmt(flat[col + '_se'])}) flat, "
                          f"{_fmt(shock[col])} (se {_fmt(shock[col + '_se'])}) {name}: "
-                         f"ratio {ratio:.1f} (bar >= 2).")
+                         f"ratio {_fmt(ratio, 1)} (se {_fmt(ratio_se, 1)}; bar >= 2).")
         lines.append(f"- Refund: demand layoffs held in the worst month "
                      f"{_fmt(shock.get('out_demand_layoffs_held', np.nan))} ({name}), "
                      f"{_fmt(flat.get('out_demand_layoffs_held', np.nan))} (flat); demand "
@@ -571,8 +591,10 @@ def _bars(summary: pd.DataFrame, cost: LabourCostResponse | None = None) -> list
         pes = _row(summary, "public_employment_services", demand)
         if pes is not None:
             lines.append(f"- Public employment services ({demand}): net/gross at 12 months "
-                         f"{_fmt(pes['net_to_gross_12'], 2)}, at 24 months "
-                         f"{_fmt(pes['net_to_gross_24'], 2)} (bar 0.2-0.8).")
+                         f"{_fmt(pes['net_to_gross_12'], 2)} (se "
+                         f"{_fmt(pes['net_to_gross_12_se'], 2)}), at 24 months "
+                         f"{_fmt(pes['net_to_gross_24'], 2)} (se "
+                         f"{_fmt(pes['net_to_gross_24_se'], 2)}) (bar 0.2-0.8).")
     hs = _row(summary, "hiring_subsidy", "flat")
     if hs is not None and hs.get("out_subsidised_hires", 0) > 0:
         lines.append(f"- Hiring subsidies: net employment at 24 months per subsidised hire "

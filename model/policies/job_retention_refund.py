@@ -3,24 +3,26 @@
 Paid without application to eligible firms; the model has no firm's past layoff rate, so every
 live firm with staff (it paid premiums) is eligible at the start, and firms are covered in
 random order (a share ``take_up`` of them, while the budget lasts) at
-``spending_per_firm_yuan`` per real firm (national 2021 totals).
-The refund acts for 12 months through two channels:
+``spending_per_firm_yuan`` per real firm (national totals).
 
-- **labour cost**: the refund per covered worker (spending over covered workers: the refund is
-  a share of premiums, proportional to payroll), spread over the year, lowers the covered
-  firms' labour cost relative to ``common.labour_cost_per_worker_month_yuan``; employment
-  responds through the one labour-cost channel (``base.cut_labour_cost``: desired employment
-  and layoffs; the same channel as the fee cut);
-- **demand layoffs**: a covered firm holds a share ``demand_layoff_reduction`` of the layoffs
-  that a fall in demand below its employment causes, for as long as the fall lasts (the share
-  of its largest excess since coverage; short-time-work evidence: about 20% of
-  job losses in a recession, Balleer et al. 2016; near zero in normal times, Hijzen & Martin
-  2013, because demand rarely falls then). The eligibility rule binds here: a firm whose
-  layoffs since coverage would exceed the control target (``common.control_target_layoff_rate``
-  of its staff at coverage; ``common.small_firm_layoff_rate`` for micro and small firms, the
-  rule's firms of 30 insured staff or fewer) loses the refund's hold and sheds as without it.
+The refund acts for 12 months on the layoffs a fall in demand causes: a covered firm holds a
+share ``demand_layoff_reduction`` of the layoffs that a fall in demand below its employment
+causes, for as long as the fall lasts (the share of its largest excess since coverage;
+short-time-work evidence: about 20% of job losses in a recession, Balleer et al. 2016). The
+eligibility rule binds here: a firm whose layoffs since coverage would exceed the control
+target (``common.control_target_layoff_rate`` of its staff at coverage;
+``common.small_firm_layoff_rate`` for micro and small firms, the rule's firms of 30 insured
+staff or fewer) loses the refund's hold and sheds as without it.
 
-So the refund's effect grows with the downturn: it acts on layoffs that only a downturn makes.
+It does not lower labour cost. The refund is a share of the premiums the firm paid in the
+*previous* year (``policy_parameters.csv``: 60% for small and medium firms, 30% for large
+ones), so it is a lump sum fixed before the year begins: an extra worker hired this year does
+not raise it, and a worker kept does not either, save through the layoff rule. So it moves
+neither desired employment nor the firms' layoff hazard, the margins of the labour-cost
+channel (``base.cut_labour_cost``) that the fee cut, hiring subsidies and training in lieu of
+work use, whose payments do follow this year's payroll. This is also what the evidence says of
+such payments outside a recession: near zero net effect (Hijzen & Martin 2013). Its effect
+therefore grows with the downturn: it acts on layoffs that only a downturn makes.
 """
 
 from __future__ import annotations
@@ -28,13 +30,13 @@ from __future__ import annotations
 import numpy as np
 from jobsim.agents import SizeClass, State
 from jobsim.flows import MonthContext, firm_demand, shed_part
-from jobsim.policies.base import Instrument, cut_labour_cost, scale_firms
+from jobsim.policies.base import Instrument, scale_firms
 
 COVER_MONTHS = 12  # the refund is annual
 
 
 class JobRetentionRefund(Instrument):
-    """Cheaper labour and hoarding in covered firms."""
+    """Hoarding of demand layoffs in covered firms."""
 
     kind = "job_retention_refund"
     index = 8
@@ -44,7 +46,6 @@ class JobRetentionRefund(Instrument):
         self.firms: np.ndarray = np.zeros(0, dtype=np.int64)
         self.covered_from = -1
         self.covered_workers = 0
-        self.relative_cost = np.ones(0)
         self.allowance = np.zeros(0)  # layoffs (agents) a firm may make and stay eligible
         self.laid_off = np.zeros(0)  # demand layoffs since coverage (agents, expected)
         self.held = 0.0  # most demand layoffs held in one month (agents, expected)
@@ -68,15 +69,6 @@ class JobRetentionRefund(Instrument):
         self.covered_from = t
         staff = f.employment[self.firms].astype(np.float64)
         self.covered_workers = int(staff.sum())
-        # The refund is a share of the premiums a firm paid, so it is proportional to its
-        # payroll: the same cut per covered worker in every firm (the national spending per
-        # firm sets the total, not each firm's share of it).
-        # A budget too small for one firm agent covers no worker: no labour-cost cut (never a
-        # cut of the whole labour cost, which is an infinite desired employment).
-        per_worker_month = (self.spent / (self.covered_workers * self.persons_per_agent)
-                            / COVER_MONTHS if self.covered_workers else 0.0)
-        cut = min(per_worker_month / float(v["labour_cost_per_worker_month_yuan"]), 1.0)
-        self.relative_cost = np.full(self.firms.size, 1.0 - cut)
         small = f.size_class[self.firms] <= SizeClass.SMALL
         limit = np.where(small, float(v["small_firm_layoff_rate"]),
                          float(v["control_target_layoff_rate"]))
@@ -91,11 +83,9 @@ class JobRetentionRefund(Instrument):
             return
         f = ctx.firms
         live = f.alive[self.firms]
-        firms = self.firms[live]
-        cut_labour_cost(ctx, self, firms, self.relative_cost[live])
         # This month's excess of employment over desired employment at the covered firms, at
-        # the labour costs set so far this month (the refund's own included: it is first in
-        # the fixed order, so later instruments' cuts are not in it).
+        # the labour costs set so far this month (the refund is first in the fixed order, so
+        # no instrument's cut is in it yet).
         desired = f.targets(firm_demand(ctx))[self.firms]
         excess = np.maximum(f.employment[self.firms] - desired, 0).astype(np.float64)
         excess[~live] = 0.0

@@ -12,6 +12,7 @@ runs on the base parameter set and on the fitted set the 2021 scenarios use.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from jobsim.agents import State
 from jobsim.labour_market import LabourMarket
@@ -231,6 +232,31 @@ def test_job_retention_refund_rule_counts_the_layoffs_made(tmp_path, keep):
     counted = m.instruments[0].laid_off.sum()
     assert made >= 100, made  # the fall causes demand layoffs to count
     assert made * 0.98 <= counted <= made, (counted, made)
+
+
+def test_job_retention_refund_acts_only_through_the_demand_layoffs_it_holds(tmp_path):
+    """The refund is a share of the previous year's premiums (policy_parameters.csv), a lump
+    sum that neither an extra hire nor a kept worker changes, so it has no labour-cost channel:
+    with its hold set to nothing, every firm covered and demand falling, the economy runs as
+    without it, month by month. A labour-cost cut (desired employment, layoff hazard) would
+    show here.
+    """
+    demand = [1.0, 0.9, 0.9, 0.925, 0.95, 1.0]
+    frames = []
+    for budget, keep in ((1e12, 0.0), (0.0, 0.2), (1e12, 0.2)):
+        loaded = scenario(tmp_path, {"job_retention_refund": {
+            "budget_yuan": budget, "settings": {"demand_layoff_reduction": keep}}},
+            months=6, ppa=500)
+        run = loaded.spec.scenario
+        m = LabourMarket(params=loaded.params, start=run.start, months=run.months,
+                         persons_per_agent=run.persons_per_agent, seed=run.seed,
+                         demand_index=demand, instruments=loaded.instruments)
+        frames.append(m.run())
+    cols = ["urban_employed", "total_employed", "stock_unemployed", "flow_demand_layoff",
+            "flow_layoff", "new_urban_jobs_cum"]
+    pd.testing.assert_frame_equal(frames[0][cols], frames[1][cols])
+    # ... and the hold is what moves it (the comparison is not vacuous).
+    assert frames[2]["flow_demand_layoff"].sum() < frames[1]["flow_demand_layoff"].sum()
 
 
 @pytest.mark.parametrize("kind", ["social_insurance_fee_cut", "rural_labour_transfer",
