@@ -244,8 +244,13 @@ def _start_compare(tmp_path: Path, workers: str) -> tuple[subprocess.Popen, Path
     cmd = [sys.executable, "-m", "jobsim.cli", "compare", str(scenario), "--replications",
            "200", "--workers", workers, "--no-macro-draws", "--no-parameter-draws",
            "--out", str(out)]
+    # A shell starts background jobs with SIGINT ignored, and a child inherits that; Python
+    # then installs no Ctrl-C handler, so the interrupt tests would see a compare that cannot
+    # be interrupted (status 0) when the suite itself runs in the background (nohup, &). A
+    # terminal's Ctrl-C reaches a process whose SIGINT has its default disposition.
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     running = tmp_path / ".out.tasks"
     deadline = time.monotonic() + 90
     while len(list(running.glob("*/*.json"))) < 2:
@@ -283,9 +288,10 @@ def _signal_state(pid: int) -> str:
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_ctrl_c_prints_one_line(workers, tmp_path):
     proc, running = _start_compare(tmp_path, workers)
-    # Twice this test saw the compare finish with status 0, its Ctrl-C never acted on, and
-    # it could not be reproduced since: the signal masks at the moment of sending, and just
-    # after, go into the message so that a next failure says where the signal went.
+    # Twice this test saw the compare finish with status 0, its Ctrl-C never acted on: the
+    # suite ran in the background, with SIGINT ignored (SigIgn bit 2 in the message), which
+    # _start_compare now resets. The signal masks at the moment of sending, and just after,
+    # stay in the message so that a next failure says where the signal went.
     before = _signal_state(proc.pid)
     os.killpg(proc.pid, signal.SIGINT)
     time.sleep(0.05)
