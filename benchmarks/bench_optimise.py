@@ -18,6 +18,9 @@ Four measuring parts, each writing JSON into ``out/bench/``, and ``docs``:
   parameter draws as in the run): P(both targets met) of each, and the paired difference in
   total-employment gain with its standard error. Bar: P(met) of the recommended >= the plan's;
   its gain >= the plan's - 2 standard errors.
+- ``persistence``: the recommended mix, the plan and the recommended mix with organised rural
+  transfers at the plan's budget and at none, on fresh futures run for 24 months (no programme
+  in 2022): what is left of the December 2021 gain a year later. No bar.
 - ``design``: the search's designs (:data:`DESIGNS`) against random search on a development
   set that shares nothing with the bar (another budget, futures seed and search seeds).
 
@@ -27,10 +30,12 @@ Usage::
     python benchmarks/bench_optimise.py hypervolume --run out/optimise/plan_budget [--seeds 3]
                                         [--candidates N]
     python benchmarks/bench_optimise.py oos --run out/optimise/plan_budget [--replications 50]
+    python benchmarks/bench_optimise.py persistence --run out/optimise/plan_budget
+                                        [--replications 20]
     python benchmarks/bench_optimise.py design [--budget half] [--futures-seed 4242]
     python benchmarks/bench_optimise.py docs   # the measured section of docs/optimise.md
 
-``make optimise`` runs run, oos, hypervolume and docs in turn.
+``make optimise`` runs run, oos, persistence, hypervolume and docs in turn.
 """
 
 from __future__ import annotations
@@ -411,6 +416,103 @@ def bench_oos(run: Path, replications: int, workers: int | None, seed_offset: in
     return result
 
 
+#: Months run by ``persistence``: the programme year 2021 and the year after, without a programme.
+PERSIST_MONTHS = 24
+
+
+def _run_24(task: tuple) -> dict[str, list[float]]:
+    """One mix on one future for 24 months; total and urban employment by month.
+
+    ``task`` is ``(mix name, future index, run)``; the first two only label the result.
+
+    Module level, so that a worker process can unpickle it.
+    """
+    from jobsim.optimise.evaluate import _with_future, with_mix
+    from jobsim.optimise.space import Mix
+    from jobsim.runner import build_model
+
+    _, _, (path, budgets, starts, scale_caps, future, scale) = task
+    loaded = load_scenario(path)
+    scenario = _with_future(with_mix(loaded, Mix(budgets=budgets, starts=starts),
+                                     scale_caps=scale_caps), future, path)
+    # 2022 holds the level the future's demand reached in December 2021: the futures are
+    # 12-month draws, and a no-change path adds no 2022 shock of its own to the comparison.
+    demand = list(future.demand) + [future.demand[-1]] * (PERSIST_MONTHS - len(future.demand))
+    model = build_model(scenario, seed=future.seed, persons_per_agent=scale,
+                        replicate=future.replicate, demand=demand, months=PERSIST_MONTHS)
+    model.run()
+    m = model.monthly()
+    return {"total": [float(x) for x in m["total_employed"]],
+            "urban": [float(x) for x in m["urban_employed"]]}
+
+
+def bench_persistence(run: Path, replications: int, workers: int | None,
+                      seed_offset: int) -> dict:
+    """The recommended mix, the plan and variants over 2021 and 2022, on fresh futures.
+
+    The optimiser's gain is total employment in December 2021, the last month of its futures.
+    This part asks what is left of it a year later, with no programme in 2022: the gain
+    (paired against the zero mix on the same futures) in December 2021, on average over 2022
+    and in December 2022. Variants of the recommended mix move organised rural transfers only
+    (to the plan's own budget, and to none), because transfers' placements are what a
+    December objective can over-reward (``docs/effects.md``: transfers at 24 months).
+    """
+    manifest, loaded, bounds, space = _context(run)
+    fresh = int(manifest["seed"]) + seed_offset
+    futures = make_futures(loaded, replications, fresh, macro=bounds.futures.macro_draws,
+                           parameter_file=bounds.parameter_file())
+    front = pd.read_csv(run / "pareto.csv")
+    rec = mix_of_row(space, front[front["recommended"]].iloc[0])
+    k = space.kinds.index("rural_labour_transfer")
+
+    def with_transfers(budget: float):
+        budgets = list(rec.budgets)
+        budgets[k] = float(budget)
+        return type(rec)(budgets=tuple(budgets), starts=rec.starts)
+
+    mixes = {"zero": space.zero(), "plan_same_budget": space.plan_mix(), "recommended": rec,
+             "recommended_transfers_at_plan": with_transfers(float(space.written[k])),
+             "recommended_no_transfers": with_transfers(0.0)}
+    scale = bounds.futures.confirm_persons_per_agent
+    tasks = [(name, r, (str(loaded.path), mix.budgets, mix.starts, space.scale_caps, f, scale))
+             for name, mix in mixes.items() for r, f in enumerate(futures)]
+    started = time.perf_counter()
+    series: dict[str, list] = {name: [None] * len(futures) for name in mixes}
+    with make_executor(workers) as executor:
+        for (name, r, _), out in executor.imap_unordered(_run_24, tasks):
+            series[name][r] = out
+    zero_total = np.array([o["total"] for o in series["zero"]])
+    zero_urban = np.array([o["urban"] for o in series["zero"]])
+    n = len(futures)
+
+    def summary(values: np.ndarray) -> dict:
+        return {"mean": float(values.mean()), "se": float(values.std(ddof=1) / np.sqrt(n))}
+
+    result = {"run": str(run), "fresh_seed": fresh, "replications": n,
+              "persons_per_agent": scale, "months": PERSIST_MONTHS,
+              "demand_2022": "the future's December 2021 level held", "mixes": {}}
+    for name, mix in mixes.items():
+        if name == "zero":
+            continue
+        total = np.array([o["total"] for o in series[name]]) - zero_total
+        urban = np.array([o["urban"] for o in series[name]]) - zero_urban
+        result["mixes"][name] = {
+            "budgets_yuan": dict(zip(space.kinds, mix.budgets)),
+            "total_budget_yuan": mix.total,
+            "gain_dec_2021": summary(total[:, 11]),
+            "gain_mean_2022": summary(total[:, 12:24].mean(axis=1)),
+            "gain_dec_2022": summary(total[:, 23]),
+            "urban_gain_dec_2021": summary(urban[:, 11]),
+            "urban_gain_dec_2022": summary(urban[:, 23]),
+        }
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    result["model_runs"] = len(tasks)
+    result["load_average"] = _load_average()
+    result["git_commit"] = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"],
+                                          capture_output=True, text=True).stdout.strip()
+    return result
+
+
 DOC = ROOT / "docs" / "optimise.md"
 START, END = "<!-- measured: start -->", "<!-- measured: end -->"
 FACTOR = {"plan": 1.0, "half": 0.5, "double": 2.0}
@@ -433,6 +535,38 @@ def _cpu_per_run(folder: Path) -> dict[float, float]:
         runs = len(payload["outcomes"]["both_met"])
         cpu.setdefault(float(payload["scale"]), []).append(payload["cpu_seconds"] / runs)
     return {k: float(np.mean(v)) for k, v in sorted(cpu.items())}
+
+
+PERSIST_LABELS = {"plan_same_budget": "plan_2021 (same budget)", "recommended": "recommended",
+                  "recommended_transfers_at_plan": "recommended, transfers at the plan's budget",
+                  "recommended_no_transfers": "recommended, no transfers"}
+
+
+def _persistence_lines(path: Path) -> list[str]:
+    """The persistence table (no bar: a reading of what the December objective leaves out)."""
+    if not path.is_file():
+        return []
+    o = _load(path)
+    lines = [
+        "### What is left a year later (no bar: the objective stops in December 2021)", "",
+        f"`python benchmarks/bench_optimise.py persistence --run out/optimise/plan_budget` → "
+        f"`out/bench/{path.name}`: {o['replications']} fresh futures (seed {o['fresh_seed']}, "
+        f"the first of the out-of-sample ones) at {o['persons_per_agent']:g} persons per agent, "
+        f"run for {o['months']} months with no programme in 2022 ({o['demand_2022']}); gains "
+        f"paired against the zero mix; {o['model_runs']} model runs, {o['seconds']:.0f} s "
+        f"(load {o['load_average']}), commit {o['git_commit'][:10]}.", "",
+        "| mix | transfers (m yuan) | budget (m yuan) | gain, Dec 2021 | gain, 2022 average "
+        "| gain, Dec 2022 | urban gain, Dec 2021 | urban gain, Dec 2022 |",
+        "|---|---|---|---|---|---|---|---|"]
+    for name, r in o["mixes"].items():
+        lines.append(
+            f"| {PERSIST_LABELS.get(name, name)} | "
+            f"{_m(r['budgets_yuan']['rural_labour_transfer'])} | {_m(r['total_budget_yuan'])} | "
+            + " | ".join(_pm(r[k]["mean"], r[k]["se"], 0) for k in (
+                "gain_dec_2021", "gain_mean_2022", "gain_dec_2022", "urban_gain_dec_2021",
+                "urban_gain_dec_2022")) + " |")
+    lines.append("")
+    return lines
 
 
 def docs() -> str:
@@ -573,6 +707,7 @@ def docs() -> str:
             f"{_pm(o['gain_difference'], o['gain_difference_se'], 0)}. P(met) bar: "
             f"**{'met' if o['bar_p_met'] else 'not met'}**; gain bar: "
             f"**{'met' if o['bar_gain_within_2se'] else 'not met'}**.", ""]
+    lines += _persistence_lines(BENCH / "optimise_persistence_plan_budget.json")
     for path in sorted(BENCH.glob("optimise_design_*.json")):
         d = _load(path)
         lines += [
@@ -682,6 +817,11 @@ def main() -> None:
     o.add_argument("--replications", type=int, default=50)
     o.add_argument("--seed-offset", type=int, default=1_000_003)
     o.add_argument("--workers", type=int, default=None)
+    pe = sub.add_parser("persistence", help="the gain over 2021 and 2022, on fresh futures")
+    pe.add_argument("--run", type=Path, required=True)
+    pe.add_argument("--replications", type=int, default=20)
+    pe.add_argument("--seed-offset", type=int, default=1_000_003)
+    pe.add_argument("--workers", type=int, default=None)
     sub.add_parser("docs", help="rewrite the measured section of docs/optimise.md")
     args = parser.parse_args()
     BENCH.mkdir(parents=True, exist_ok=True)
@@ -704,6 +844,9 @@ def main() -> None:
                               args.only.split(",") if args.only else None)
         name = (f"optimise_design_{args.budget}_{args.futures_seed}_{args.replications}_"
                 f"{args.candidates}.json")
+    elif args.part == "persistence":
+        result = bench_persistence(args.run, args.replications, args.workers, args.seed_offset)
+        name = f"optimise_persistence_{args.run.name}.json"
     else:
         result = bench_oos(args.run, args.replications, args.workers, args.seed_offset)
         name = f"optimise_oos_{args.run.name}.json"
