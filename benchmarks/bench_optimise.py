@@ -41,6 +41,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -58,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 from jobsim.compare.executors import make_executor  # noqa: E402
 from jobsim.compare.tasks import scenario_hash  # noqa: E402
 from jobsim.optimise.bounds import Search, load_bounds  # noqa: E402
-from jobsim.optimise.evaluate import code_hash, make_futures  # noqa: E402
+from jobsim.optimise.evaluate import MixRun, code_hash, make_futures  # noqa: E402
 from jobsim.optimise.objectives import minimised, non_dominated  # noqa: E402
 from jobsim.optimise.outputs import mix_of_row  # noqa: E402
 from jobsim.optimise.search import (  # noqa: E402
@@ -423,27 +424,28 @@ PERSIST_MONTHS = 24
 def _run_24(task: tuple) -> dict[str, list[float]]:
     """One mix on one future for 24 months; total and urban employment by month.
 
-    ``task`` is ``(mix name, future index, run)``; the first two only label the result.
-
-    Module level, so that a worker process can unpickle it.
+    ``task`` is ``(mix name, future index, MixRun)``; the first two only label the result.
+    The scenario is read once per worker and its hash checked, as the optimiser's runs are
+    (:func:`jobsim.optimise.evaluate.run_mix`). Module level, so that a worker can unpickle it.
     """
+    from jobsim.optimise.evaluate import _load as load_run
     from jobsim.optimise.evaluate import _with_future, with_mix
     from jobsim.optimise.space import Mix
     from jobsim.runner import build_model
 
-    _, _, (path, budgets, starts, scale_caps, future, scale) = task
-    loaded = load_scenario(path)
-    scenario = _with_future(with_mix(loaded, Mix(budgets=budgets, starts=starts),
-                                     scale_caps=scale_caps), future, path)
+    run = task[2]
+    scenario = _with_future(with_mix(load_run(run), Mix(budgets=run.budgets, starts=run.starts),
+                                     scale_caps=run.scale_caps), run.future, run.path)
     # 2022 holds the level the future's demand reached in December 2021: the futures are
     # 12-month draws, and a no-change path adds no 2022 shock of its own to the comparison.
-    demand = list(future.demand) + [future.demand[-1]] * (PERSIST_MONTHS - len(future.demand))
-    model = build_model(scenario, seed=future.seed, persons_per_agent=scale,
-                        replicate=future.replicate, demand=demand, months=PERSIST_MONTHS)
+    demand = list(run.future.demand)
+    demand += [demand[-1]] * (PERSIST_MONTHS - len(demand))
+    model = build_model(scenario, seed=run.future.seed, persons_per_agent=run.persons_per_agent,
+                        replicate=run.future.replicate, demand=demand, months=PERSIST_MONTHS)
     model.run()
     m = model.monthly()
-    return {"total": [float(x) for x in m["total_employed"]],
-            "urban": [float(x) for x in m["urban_employed"]]}
+    return {"total": m["total_employed"].astype(float).tolist(),
+            "urban": m["urban_employed"].astype(float).tolist()}
 
 
 def bench_persistence(run: Path, replications: int, workers: int | None,
@@ -466,15 +468,17 @@ def bench_persistence(run: Path, replications: int, workers: int | None,
     k = space.kinds.index("rural_labour_transfer")
 
     def with_transfers(budget: float):
-        budgets = list(rec.budgets)
-        budgets[k] = float(budget)
-        return type(rec)(budgets=tuple(budgets), starts=rec.starts)
+        return dataclasses.replace(rec, budgets=rec.budgets[:k] + (float(budget),)
+                                   + rec.budgets[k + 1:])
 
     mixes = {"zero": space.zero(), "plan_same_budget": space.plan_mix(), "recommended": rec,
              "recommended_transfers_at_plan": with_transfers(float(space.written[k])),
              "recommended_no_transfers": with_transfers(0.0)}
     scale = bounds.futures.confirm_persons_per_agent
-    tasks = [(name, r, (str(loaded.path), mix.budgets, mix.starts, space.scale_caps, f, scale))
+    digest = scenario_hash(loaded)
+    tasks = [(name, r, MixRun(path=str(loaded.path), scenario_hash=digest, budgets=mix.budgets,
+                              starts=mix.starts, scale_caps=space.scale_caps, future=f,
+                              persons_per_agent=scale))
              for name, mix in mixes.items() for r, f in enumerate(futures)]
     started = time.perf_counter()
     series: dict[str, list] = {name: [None] * len(futures) for name in mixes}
